@@ -1,0 +1,40 @@
+//! NTSTATUS values. The headers define them as `((NTSTATUS)0x...L)` casts, which bindgen does
+//! not emit; wdk-sys writes them by hand too, with the same names and type.
+use crate::NTSTATUS;
+
+macro_rules! statuses {
+    ($($name:ident = $value:literal,)*) => {
+        $(
+            #[allow(clippy::cast_possible_wrap)]
+            pub const $name: NTSTATUS = $value as u32 as NTSTATUS;
+        )*
+    };
+}
+
+statuses! {
+    STATUS_SUCCESS = 0x0000_0000,
+    STATUS_TIMEOUT = 0x0000_0102,
+    STATUS_PENDING = 0x0000_0103,
+    STATUS_BUFFER_OVERFLOW = 0x8000_0005,
+    STATUS_UNSUCCESSFUL = 0xC000_0001,
+    STATUS_NOT_IMPLEMENTED = 0xC000_0002,
+    STATUS_INVALID_HANDLE = 0xC000_0008,
+    STATUS_INVALID_PARAMETER = 0xC000_000D,
+    STATUS_NO_SUCH_FILE = 0xC000_000F,
+    STATUS_INVALID_DEVICE_REQUEST = 0xC000_0010,
+    STATUS_END_OF_FILE = 0xC000_0011,
+    STATUS_ACCESS_DENIED = 0xC000_0022,
+    STATUS_BUFFER_TOO_SMALL = 0xC000_0023,
+    STATUS_OBJECT_TYPE_MISMATCH = 0xC000_0024,
+    STATUS_OBJECT_NAME_INVALID = 0xC000_0033,
+    STATUS_OBJECT_NAME_NOT_FOUND = 0xC000_0034,
+    STATUS_OBJECT_NAME_COLLISION = 0xC000_0035,
+    STATUS_OBJECT_PATH_NOT_FOUND = 0xC000_003A,
+    STATUS_QUOTA_EXCEEDED = 0xC000_0044,
+    STATUS_INSUFFICIENT_RESOURCES = 0xC000_009A,
+    STATUS_NOT_SUPPORTED = 0xC000_00BB,
+    STATUS_INTERNAL_ERROR = 0xC000_00E5,
+    STATUS_CANCELLED = 0xC000_0120,
+    STATUS_NOT_FOUND = 0xC000_0225,
+    STATUS_DEVICE_BUSY = 0x8000_0011,
+}
