@@ -4,6 +4,6 @@
 #include <ntddk.h>
 
 /* Not in mingw-w64's headers (Windows 10 2004+). Declared here so bindgen emits it like the rest. */
-#define POOL_FLAG_NON_PAGED 0x0000000000000040ULL
-#define POOL_FLAG_UNINITIALIZED 0x0000000000000002ULL
+static const ULONG64 POOL_FLAG_NON_PAGED = 0x0000000000000040ULL;
+static const ULONG64 POOL_FLAG_UNINITIALIZED = 0x0000000000000002ULL;
 NTKERNELAPI PVOID NTAPI ExAllocatePool2(ULONG64 Flags, SIZE_T NumberOfBytes, ULONG Tag);

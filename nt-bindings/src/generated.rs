@@ -596,8 +596,6 @@ pub const FILE_GENERIC_WRITE: u32 = 1179926;
 pub const PASSIVE_LEVEL: u32 = 0;
 pub const APC_LEVEL: u32 = 1;
 pub const DISPATCH_LEVEL: u32 = 2;
-pub const POOL_FLAG_NON_PAGED: u32 = 64;
-pub const POOL_FLAG_UNINITIALIZED: u32 = 2;
 pub type wchar_t = crate::ctypes::c_ushort;
 pub type LONG_PTR = crate::ctypes::c_longlong;
 pub type PLONG_PTR = *mut crate::ctypes::c_longlong;
@@ -876,6 +874,7 @@ impl Default for _LIST_ENTRY {
     }
 }
 pub type LIST_ENTRY = _LIST_ENTRY;
+pub type PLIST_ENTRY = *mut _LIST_ENTRY;
 #[repr(C)]
 #[derive(Debug, Default, Copy, Clone)]
 pub struct _GUID {
@@ -2529,6 +2528,7 @@ const _: () = {
         [::core::mem::offset_of!(_GENERIC_MAPPING, GenericAll) - 12usize];
 };
 pub type GENERIC_MAPPING = _GENERIC_MAPPING;
+pub type PGENERIC_MAPPING = *mut _GENERIC_MAPPING;
 #[repr(C)]
 #[derive(Debug, Default, Copy, Clone)]
 pub struct _LUID_AND_ATTRIBUTES {
@@ -3794,6 +3794,7 @@ const _: () = {
         [::core::mem::offset_of!(_KEY_VALUE_PARTIAL_INFORMATION, Data) - 12usize];
 };
 pub type KEY_VALUE_PARTIAL_INFORMATION = _KEY_VALUE_PARTIAL_INFORMATION;
+pub type PKEY_VALUE_PARTIAL_INFORMATION = *mut _KEY_VALUE_PARTIAL_INFORMATION;
 pub mod _KEY_VALUE_INFORMATION_CLASS {
     #[allow(unused_imports)]
     use super::*;
@@ -4988,6 +4989,7 @@ pub mod _FILE_INFORMATION_CLASS {
     pub const FileMaximumInformation: Type = 76;
 }
 pub use self::_FILE_INFORMATION_CLASS::Type as FILE_INFORMATION_CLASS;
+pub type PFILE_INFORMATION_CLASS = *mut _FILE_INFORMATION_CLASS::Type;
 pub mod _DIRECTORY_NOTIFY_INFORMATION_CLASS {
     #[allow(unused_imports)]
     use super::*;
@@ -5020,6 +5022,7 @@ impl Default for _FILE_POSITION_INFORMATION {
     }
 }
 pub type FILE_POSITION_INFORMATION = _FILE_POSITION_INFORMATION;
+pub type PFILE_POSITION_INFORMATION = *mut _FILE_POSITION_INFORMATION;
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub struct _FILE_BASIC_INFORMATION {
@@ -8143,6 +8146,7 @@ impl Default for _IO_STACK_LOCATION {
     }
 }
 pub type IO_STACK_LOCATION = _IO_STACK_LOCATION;
+pub type PIO_STACK_LOCATION = *mut _IO_STACK_LOCATION;
 #[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
 unsafe extern "C" {
     pub fn KeInitializeEvent(Event: PRKEVENT, Type: EVENT_TYPE, State: BOOLEAN);
@@ -8467,6 +8471,8 @@ unsafe extern "C" {
         InitialState: BOOLEAN,
     ) -> NTSTATUS;
 }
+pub const POOL_FLAG_NON_PAGED: ULONG64 = 64;
+pub const POOL_FLAG_UNINITIALIZED: ULONG64 = 2;
 #[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
 unsafe extern "C" {
     pub fn ExAllocatePool2(Flags: ULONG64, NumberOfBytes: SIZE_T, Tag: ULONG) -> PVOID;

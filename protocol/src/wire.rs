@@ -16,6 +16,25 @@ pub enum WireError {
     Value,
 }
 
+/// A request or reply struct: fixed size, exact-length decoding.
+pub trait Message: Sized {
+    /// Size on the wire, in bytes.
+    const SIZE: usize;
+
+    /// Decodes exactly [`Message::SIZE`] bytes.
+    ///
+    /// # Errors
+    /// [`WireError::Length`] if `bytes` is shorter or longer than the struct,
+    /// [`WireError::Value`] if a field cannot be decoded.
+    fn decode(bytes: &[u8]) -> Result<Self, WireError>;
+
+    /// Writes the struct at the start of `out` and returns the bytes written.
+    ///
+    /// # Errors
+    /// [`WireError::Length`] if `out` is shorter than the struct.
+    fn write_to(&self, out: &mut [u8]) -> Result<usize, WireError>;
+}
+
 /// A fixed-width field of a wire struct.
 trait Field: Sized {
     const WIDTH: usize;
@@ -67,6 +86,23 @@ macro_rules! wire_struct {
 
         const _: () = assert!(core::mem::size_of::<$name>() == $size);
         const _: () = assert!(0 $(+ <$ty as Field>::WIDTH)* == $size);
+
+        impl Message for $name {
+            const SIZE: usize = $size;
+
+            fn decode(bytes: &[u8]) -> Result<Self, WireError> {
+                $name::decode(bytes)
+            }
+
+            fn write_to(&self, out: &mut [u8]) -> Result<usize, WireError> {
+                let actual = out.len();
+                let target = out
+                    .get_mut(..$size)
+                    .ok_or(WireError::Length { expected: $size, actual })?;
+                target.copy_from_slice(&self.encode());
+                Ok($size)
+            }
+        }
 
         impl $name {
             /// Size on the wire, in bytes.
@@ -418,6 +454,18 @@ mod tests {
         assert_eq!(too_long.units(), None);
         assert!(OpenAsCallerRequest::new("").is_none());
         assert!(OpenAsCallerRequest::new(&"a".repeat(261)).is_none());
+    }
+
+    #[test]
+    fn write_to_needs_room_and_reports_bytes_written() {
+        let reply = RegisterEventReply { id: 7 };
+        let mut out = [0xFFu8; 12];
+        assert_eq!(reply.write_to(&mut out), Ok(8));
+        assert_eq!(out, [7, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        assert_eq!(
+            reply.write_to(&mut out[..7]),
+            Err(WireError::Length { expected: 8, actual: 7 })
+        );
     }
 
     #[test]

@@ -1,0 +1,65 @@
+//! Backend for the Linux cross build and host tests: the committed mingw-w64 bindings.
+//!
+//! Object types are imported with `raw-dylib` (or defined as plain data by the model kernel),
+//! so the symbol holds the `POBJECT_TYPE` itself and is read without a dereference.
+pub use nt_bindings::*;
+
+/// `*ExEventObjectType` in C terms: the event object type.
+#[must_use]
+pub fn event_object_type() -> POBJECT_TYPE {
+    // SAFETY: an immutable kernel export, written once before any driver is loaded.
+    unsafe { nt_bindings::ExEventObjectType }
+}
+
+/// `*IoFileObjectType` in C terms: the file object type.
+#[must_use]
+pub fn file_object_type() -> POBJECT_TYPE {
+    // SAFETY: an immutable kernel export, written once before any driver is loaded.
+    unsafe { nt_bindings::IoFileObjectType }
+}
+
+/// `IoGetCurrentIrpStackLocation(irp)`.
+///
+/// # Safety
+/// `irp` points to a live IRP owned by the caller.
+#[must_use]
+pub unsafe fn current_stack_location(irp: PIRP) -> PIO_STACK_LOCATION {
+    // SAFETY: the caller guarantees `irp` is live; `Tail.Overlay` is the member in use while
+    // the IRP is being dispatched.
+    let overlay = unsafe { &(*irp).Tail.Overlay };
+    // SAFETY: during dispatch the packet-type union holds CurrentStackLocation.
+    unsafe { overlay.__bindgen_anon_2.__bindgen_anon_1.CurrentStackLocation }
+}
+
+/// `Irp->AssociatedIrp.SystemBuffer`.
+///
+/// # Safety
+/// `irp` points to a live IRP owned by the caller.
+#[must_use]
+pub unsafe fn system_buffer(irp: PIRP) -> PVOID {
+    // SAFETY: the caller guarantees `irp` is live; for a buffered request the union holds
+    // SystemBuffer (all members are pointer-sized plain data, so the read is defined).
+    unsafe { (*irp).AssociatedIrp.SystemBuffer }
+}
+
+/// Sets `Irp->IoStatus.Status` and `Irp->IoStatus.Information`.
+///
+/// # Safety
+/// `irp` points to a live IRP owned by the caller.
+pub unsafe fn set_io_status(irp: PIRP, status: NTSTATUS, information: ULONG_PTR) {
+    // SAFETY: the caller guarantees `irp` is live and owned; nobody else writes IoStatus.
+    let io_status = unsafe { &mut (*irp).IoStatus };
+    io_status.__bindgen_anon_1.Status = status;
+    io_status.Information = information;
+}
+
+/// `Parameters.DeviceIoControl` of a stack location: (code, input length, output length).
+///
+/// # Safety
+/// `stack` is the current stack location of a live `IRP_MJ_DEVICE_CONTROL` IRP.
+#[must_use]
+pub unsafe fn device_io_control_parameters(stack: PIO_STACK_LOCATION) -> (u32, u32, u32) {
+    // SAFETY: for IRP_MJ_DEVICE_CONTROL the Parameters union holds DeviceIoControl.
+    let parameters = unsafe { (*stack).Parameters.DeviceIoControl };
+    (parameters.IoControlCode, parameters.InputBufferLength, parameters.OutputBufferLength)
+}

@@ -1,0 +1,16 @@
+//! The one unsafe boundary: every call into the NT API, wrapped in safe types.
+//!
+//! Knows NT, not the IOCTL protocol. Everything above this module is safe Rust.
+#![allow(unsafe_code)]
+
+pub mod ffi;
+
+pub mod driver;
+pub mod irp;
+pub mod log;
+pub mod pool;
+pub mod status;
+pub mod unicode;
+
+#[cfg(all(target_os = "windows", not(feature = "wdk")))]
+mod runtime;
