@@ -12,8 +12,12 @@
 
 pub mod kernel;
 
+mod config;
 mod dispatch;
+mod events;
+mod files;
 mod info;
+mod kernel_event;
 mod stats;
 
 pub use dispatch::HandleGuard;

@@ -1,4 +1,5 @@
 //! Driver-wide counters and the refusal audit, read by `IOCTL_HANDLEGUARD_GET_INFO`.
+use crate::kernel::notify::NotifyCounters;
 use core::sync::atomic::{AtomicU64, Ordering};
 use handleguard_protocol::{InfoReply, PROTOCOL_VERSION, REFUSAL_KINDS, Refusal};
 
@@ -7,9 +8,6 @@ use handleguard_protocol::{InfoReply, PROTOCOL_VERSION, REFUSAL_KINDS, Refusal};
 pub struct Stats {
     opens: AtomicU64,
     requests: AtomicU64,
-    registrations_active: AtomicU64,
-    registrations_fired: AtomicU64,
-    registrations_cancelled: AtomicU64,
     refusals: [AtomicU64; REFUSAL_KINDS],
 }
 
@@ -32,7 +30,7 @@ impl Stats {
         }
     }
 
-    pub fn snapshot(&self) -> InfoReply {
+    pub fn snapshot(&self, registrations: &NotifyCounters) -> InfoReply {
         let mut refusals = [0u64; REFUSAL_KINDS];
         for (value, counter) in refusals.iter_mut().zip(&self.refusals) {
             *value = counter.load(Ordering::Relaxed);
@@ -42,9 +40,9 @@ impl Stats {
             refusal_kinds: REFUSAL_KINDS as u32,
             opens: self.opens.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
-            registrations_active: self.registrations_active.load(Ordering::Relaxed),
-            registrations_fired: self.registrations_fired.load(Ordering::Relaxed),
-            registrations_cancelled: self.registrations_cancelled.load(Ordering::Relaxed),
+            registrations_active: registrations.active.load(Ordering::Relaxed),
+            registrations_fired: registrations.fired.load(Ordering::Relaxed),
+            registrations_cancelled: registrations.cancelled.load(Ordering::Relaxed),
             refusals,
         }
     }

@@ -565,6 +565,7 @@ pub const IRP_MJ_SET_QUOTA: u32 = 26;
 pub const IRP_MJ_PNP: u32 = 27;
 pub const IRP_MJ_PNP_POWER: u32 = 27;
 pub const IRP_MJ_MAXIMUM_FUNCTION: u32 = 27;
+pub const SL_PENDING_RETURNED: u32 = 1;
 pub const METHOD_BUFFERED: u32 = 0;
 pub const METHOD_IN_DIRECT: u32 = 1;
 pub const METHOD_OUT_DIRECT: u32 = 2;

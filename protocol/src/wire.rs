@@ -168,6 +168,8 @@ pub enum Refusal {
     NamespaceOpen = 8,
     /// The caller may not open the path it asked the driver to open.
     CallerAccessDenied = 9,
+    /// A file handle opened for asynchronous I/O; inspection needs a synchronous one.
+    AsynchronousFile = 10,
 }
 
 impl Refusal {
@@ -183,6 +185,7 @@ impl Refusal {
         Refusal::UnknownCode,
         Refusal::NamespaceOpen,
         Refusal::CallerAccessDenied,
+        Refusal::AsynchronousFile,
     ];
 
     /// Index of this reason in [`InfoReply::refusals`].
@@ -205,16 +208,17 @@ impl Refusal {
             Refusal::UnknownCode => "unknown_code",
             Refusal::NamespaceOpen => "namespace_open",
             Refusal::CallerAccessDenied => "caller_access_denied",
+            Refusal::AsynchronousFile => "asynchronous_file",
         }
     }
 }
 
 /// Number of [`Refusal`] reasons.
-pub const REFUSAL_KINDS: usize = 10;
+pub const REFUSAL_KINDS: usize = 11;
 
 wire_struct! {
     /// Reply of `IOCTL_HANDLEGUARD_GET_INFO`.
-    pub struct InfoReply [128] {
+    pub struct InfoReply [136] {
         /// [`crate::PROTOCOL_VERSION`].
         pub version: u32,
         /// Number of entries in `refusals` ([`REFUSAL_KINDS`]).
@@ -375,7 +379,16 @@ wire_struct! {
 /// The checksum both sides compute over file bytes: 32-bit FNV-1a.
 #[must_use]
 pub fn checksum(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811C_9DC5_u32, |hash, &byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
+    checksum_update(CHECKSUM_SEED, bytes)
+}
+
+/// FNV-1a's offset basis: the checksum of no bytes.
+pub const CHECKSUM_SEED: u32 = 0x811C_9DC5;
+
+/// Continues a [`checksum`] over more bytes: `checksum(a ++ b) == checksum_update(checksum(a), b)`.
+#[must_use]
+pub fn checksum_update(hash: u32, bytes: &[u8]) -> u32 {
+    bytes.iter().fold(hash, |hash, &byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
 }
 
 #[cfg(test)]
@@ -409,7 +422,7 @@ mod tests {
     fn info_reply_layout_puts_refusals_last() {
         let mut reply = InfoReply {
             version: 1,
-            refusal_kinds: 10,
+            refusal_kinds: 11,
             opens: 2,
             requests: 3,
             registrations_active: 4,
@@ -417,12 +430,12 @@ mod tests {
             registrations_cancelled: 6,
             refusals: [0; REFUSAL_KINDS],
         };
-        reply.refusals[Refusal::CallerAccessDenied.index()] = 0xAB;
+        reply.refusals[Refusal::AsynchronousFile.index()] = 0xAB;
         let bytes = reply.encode();
-        assert_eq!(bytes[..8], [1, 0, 0, 0, 10, 0, 0, 0]);
+        assert_eq!(bytes[..8], [1, 0, 0, 0, 11, 0, 0, 0]);
         assert_eq!(bytes[8..16], 2u64.to_le_bytes());
         assert_eq!(bytes[40..48], 6u64.to_le_bytes());
-        assert_eq!(bytes[120..128], 0xABu64.to_le_bytes());
+        assert_eq!(bytes[128..136], 0xABu64.to_le_bytes());
         assert_eq!(InfoReply::decode(&bytes), Ok(reply));
     }
 
@@ -480,6 +493,7 @@ mod tests {
         assert_eq!(checksum(b""), 0x811C_9DC5);
         assert_eq!(checksum(b"a"), 0xE40C_292C);
         assert_eq!(checksum(b"foobar"), 0xBF9C_F968);
+        assert_eq!(checksum_update(checksum(b"foo"), b"bar"), checksum(b"foobar"));
     }
 
     #[test]

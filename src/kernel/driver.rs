@@ -1,22 +1,32 @@
 //! `DriverEntry`, `DriverUnload` and the dispatch trampolines: raw NT calls on one side, the
 //! safe [`Driver`] trait on the other.
 //!
-//! The driver's state lives in its device's extension (no globals), per-open state in
-//! `FileObject->FsContext` as a [`PoolBox`]. The device is created with
-//! `FILE_DEVICE_SECURE_OPEN` so its ACL also guards names under it.
+//! The driver's state lives in its device's extension (no globals); each open's
+//! registrations ([`NotifyTable`]) in `FileObject->FsContext` as a [`PoolBox`]. The device is
+//! created with `FILE_DEVICE_SECURE_OPEN` so its ACL also guards names under it.
 use super::ffi;
 use super::irp::{Dispatched, Irp};
+use super::notify::{NotifyCounters, NotifyTable};
 use super::pool::{Pool, PoolBox};
 use super::status::{NtResult, NtStatus};
 use super::unicode::UnicodeStr;
+
+/// What a device-control request may use besides its IRP: the open's registrations, the
+/// pool, and the device-wide registration counters.
+pub struct Session<'a> {
+    /// The open's registrations.
+    pub notify: &'a NotifyTable,
+    /// The pool allocator.
+    pub pool: &'a Pool,
+    /// Device-wide registration counters.
+    pub counters: &'a NotifyCounters,
+}
 
 /// What the rest of the driver implements. Every method runs at PASSIVE_LEVEL in the
 /// context the I/O manager dispatches in (for create, device control and cleanup: the
 /// requesting thread; for close: arbitrary).
 pub trait Driver: Sized + Sync {
-    /// Per-open state, created by [`Driver::open`], dropped after [`Driver::close`].
-    type Open: Sync;
-    /// Pool tag for this driver's allocations.
+    /// Pool tag of the per-open state.
     const POOL_TAG: u32;
     /// NT name of the control device.
     const DEVICE_NAME: &'static [u16];
@@ -28,17 +38,19 @@ pub trait Driver: Sized + Sync {
     /// # Errors
     /// Any status fails the load.
     fn start(pool: Pool, registry_path: &ffi::UNICODE_STRING) -> NtResult<Self>;
-    /// `IRP_MJ_CREATE`: accept or refuse an open.
+    /// `IRP_MJ_CREATE`: accept or refuse an open; on success, how many registrations the
+    /// open may hold.
     ///
     /// # Errors
     /// The status the open fails with.
-    fn open(&self, irp: &Irp) -> NtResult<Self::Open>;
-    /// `IRP_MJ_CLEANUP`: the last user handle to the open was closed.
-    fn cleanup(&self, open: &Self::Open);
-    /// `IRP_MJ_CLOSE`: the last reference to the open is gone.
-    fn close(&self, open: PoolBox<Self::Open>);
+    fn open(&self, irp: &Irp) -> NtResult<usize>;
+    /// `IRP_MJ_CLEANUP`: the last user handle to the open was closed. The open's
+    /// registrations have been cancelled already.
+    fn cleanup(&self);
+    /// `IRP_MJ_CLOSE`: the last reference to the open is gone (its state is freed after).
+    fn close(&self);
     /// `IRP_MJ_DEVICE_CONTROL`.
-    fn device_control(&self, open: &Self::Open, irp: Irp) -> Dispatched;
+    fn device_control(&self, session: &Session<'_>, irp: Irp) -> Dispatched;
     /// `DriverUnload`, before the state is dropped: finish or cancel all outstanding work.
     fn stop(&self);
 }
@@ -47,6 +59,7 @@ type TheDriver = crate::HandleGuard;
 
 struct Extension<D> {
     pool: Pool,
+    counters: NotifyCounters,
     driver: D,
 }
 
@@ -108,7 +121,7 @@ fn start<D: Driver>(driver: &mut ffi::DRIVER_OBJECT, registry_path: &ffi::UNICOD
     let extension = device_ref.DeviceExtension.cast::<Extension<D>>();
     // SAFETY: the extension is `extension_size` zeroed bytes, 8-byte aligned (checked above),
     // and no request can reach the device before DO_DEVICE_INITIALIZING is cleared below.
-    unsafe { extension.write(Extension { pool, driver: state }) };
+    unsafe { extension.write(Extension { pool, counters: NotifyCounters::default(), driver: state }) };
 
     // SAFETY: valid names; the link points at the device just created.
     let status = unsafe { ffi::IoCreateSymbolicLink(link.as_ptr(), name.as_ptr()) };
@@ -167,16 +180,16 @@ unsafe fn extension<'a, D: Driver>(device: ffi::PDEVICE_OBJECT) -> Option<&'a Ex
     unsafe { device.DeviceExtension.cast::<Extension<D>>().as_ref() }
 }
 
-/// The per-open state of a request's file object.
+/// The registrations of a request's open.
 ///
 /// # Safety
 /// `file` is the file object of a request to our device, opened by a successful create.
-unsafe fn open_of<'a, D: Driver>(file: ffi::PFILE_OBJECT) -> Option<&'a D::Open> {
+unsafe fn open_of<'a>(file: ffi::PFILE_OBJECT) -> Option<&'a NotifyTable> {
     // SAFETY: the caller passes a live file object of our device.
     let file = unsafe { file.as_ref() }?;
-    // SAFETY: FsContext is the PoolBox<D::Open> set by dispatch_create; it lives until
+    // SAFETY: FsContext is the PoolBox<NotifyTable> set by dispatch_create; it lives until
     // close, and close runs only when no other request on this file object is in flight.
-    unsafe { file.FsContext.cast::<D::Open>().as_ref() }
+    unsafe { file.FsContext.cast::<NotifyTable>().as_ref() }
 }
 
 /// `IRP_MJ_CREATE`. IRQL: PASSIVE_LEVEL, requestor's context.
@@ -189,10 +202,12 @@ unsafe extern "C" fn dispatch_create<D: Driver>(device: ffi::PDEVICE_OBJECT, irp
     let Some(irp) = (unsafe { Irp::from_dispatch(irp) }) else {
         return NtStatus::INVALID_PARAMETER.raw();
     };
-    let opened = state
-        .driver
-        .open(&irp)
-        .and_then(|open| PoolBox::new(&state.pool, D::POOL_TAG, open));
+    let opened = state.driver.open(&irp).and_then(|capacity| {
+        let counters = &raw const state.counters;
+        // SAFETY: the counters live in the device extension, which outlives every open.
+        let table = unsafe { NotifyTable::new(&state.pool, capacity, counters) }?;
+        PoolBox::new(&state.pool, D::POOL_TAG, table)
+    });
     let dispatched = match opened {
         Ok(open) => {
             let file = irp.file_object();
@@ -222,9 +237,10 @@ unsafe extern "C" fn dispatch_cleanup<D: Driver>(device: ffi::PDEVICE_OBJECT, ir
         return NtStatus::INVALID_PARAMETER.raw();
     };
     // SAFETY: the request's file object belongs to our device.
-    if let Some(open) = unsafe { open_of::<D>(irp.file_object()) } {
-        state.driver.cleanup(open);
+    if let Some(notify) = unsafe { open_of(irp.file_object()) } {
+        notify.cancel_all();
     }
+    state.driver.cleanup();
     irp.complete(NtStatus::SUCCESS, 0).status().raw()
 }
 
@@ -242,10 +258,11 @@ unsafe extern "C" fn dispatch_close<D: Driver>(device: ffi::PDEVICE_OBJECT, irp:
     // SAFETY: the file object of the request; close is its last request.
     if let Some(file) = unsafe { file.as_mut() } {
         let context = core::mem::replace(&mut file.FsContext, core::ptr::null_mut());
-        // SAFETY: FsContext was set from PoolBox::<D::Open>::into_raw with D::POOL_TAG by
+        // SAFETY: FsContext was set from PoolBox::<NotifyTable>::into_raw with D::POOL_TAG by
         // dispatch_create and is taken back exactly once, here.
-        if let Some(open) = unsafe { PoolBox::from_raw(context.cast::<D::Open>(), D::POOL_TAG) } {
-            state.driver.close(open);
+        if let Some(table) = unsafe { PoolBox::from_raw(context.cast::<NotifyTable>(), D::POOL_TAG) } {
+            state.driver.close();
+            drop(table);
         }
     }
     irp.complete(NtStatus::SUCCESS, 0).status().raw()
@@ -265,8 +282,11 @@ unsafe extern "C" fn dispatch_device_control<D: Driver>(
         return NtStatus::INVALID_PARAMETER.raw();
     };
     // SAFETY: the request's file object belongs to our device.
-    match unsafe { open_of::<D>(irp.file_object()) } {
-        Some(open) => state.driver.device_control(open, irp).status().raw(),
+    match unsafe { open_of(irp.file_object()) } {
+        Some(notify) => {
+            let session = Session { notify, pool: &state.pool, counters: &state.counters };
+            state.driver.device_control(&session, irp).status().raw()
+        }
         None => irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0).status().raw(),
     }
 }

@@ -74,18 +74,44 @@ impl Irp {
         Ioctl { code, input_len, output_len }
     }
 
-    /// The buffers of a `METHOD_BUFFERED` request, or `None` for any other transfer type
-    /// (whose buffers are user addresses this driver never touches).
-    pub fn buffered(&mut self) -> Option<Buffered<'_>> {
-        let ioctl = self.ioctl();
-        if ioctl.code & 3 != ffi::METHOD_BUFFERED {
-            return None;
+    /// Whether the request is `METHOD_BUFFERED`: only then are [`Irp::input`] and
+    /// [`Irp::output`] non-empty (other transfer types carry user addresses, which this
+    /// driver never touches).
+    #[must_use]
+    pub fn is_buffered(&self) -> bool {
+        self.ioctl().code & 3 == ffi::METHOD_BUFFERED
+    }
+
+    fn system_buffer(&self) -> *mut u8 {
+        if !self.is_buffered() {
+            return core::ptr::null_mut();
         }
         // SAFETY: a live IRP we own.
-        let base = unsafe { ffi::system_buffer(self.irp.as_ptr()) }.cast::<u8>();
-        let input_len = usize::try_from(ioctl.input_len).ok()?;
-        let output_len = usize::try_from(ioctl.output_len).ok()?;
-        Some(Buffered { base, input_len, output_len, _irp: core::marker::PhantomData })
+        unsafe { ffi::system_buffer(self.irp.as_ptr()) }.cast::<u8>()
+    }
+
+    /// The request bytes of a `METHOD_BUFFERED` IOCTL (`InputBufferLength` of them).
+    #[must_use]
+    pub fn input(&self) -> &[u8] {
+        let base = self.system_buffer();
+        let len = self.ioctl().input_len as usize;
+        if base.is_null() || len == 0 {
+            return &[];
+        }
+        // SAFETY: for METHOD_BUFFERED the I/O manager allocated max(in, out) bytes at
+        // SystemBuffer and copied the input there; it lives as long as the IRP.
+        unsafe { core::slice::from_raw_parts(base, len) }
+    }
+
+    /// Room for the reply (`OutputBufferLength` bytes); overwrites the input.
+    pub fn output(&mut self) -> &mut [u8] {
+        let base = self.system_buffer();
+        let len = self.ioctl().output_len as usize;
+        if base.is_null() || len == 0 {
+            return &mut [];
+        }
+        // SAFETY: as for `input`, and `&mut self` means no input slice is alive.
+        unsafe { core::slice::from_raw_parts_mut(base, len) }
     }
 
     /// For `IRP_MJ_CREATE`: whether the open names the device itself (`FileObject->FileName`
@@ -140,32 +166,82 @@ impl Irp {
     }
 }
 
-/// The system buffer of a `METHOD_BUFFERED` IOCTL: `max(input, output)` bytes, input first.
-pub struct Buffered<'irp> {
-    base: *mut u8,
-    input_len: usize,
-    output_len: usize,
-    _irp: core::marker::PhantomData<&'irp mut Irp>,
+impl Irp {
+    /// `IoMarkIrpPending` and hand-off: the IRP will be completed later, by whoever owns the
+    /// returned [`PendingIrp`]; the dispatch routine returns `STATUS_PENDING`.
+    pub(super) fn into_pending(self) -> (PendingIrp, Dispatched) {
+        // SAFETY: the current stack location of a live IRP we own.
+        unsafe { (*self.stack.as_ptr()).Control |= ffi::SL_PENDING_RETURNED as u8 };
+        (PendingIrp { irp: self.irp }, Dispatched(NtStatus::PENDING))
+    }
 }
 
-impl Buffered<'_> {
-    /// The request bytes (`InputBufferLength` of them).
-    #[must_use]
-    pub fn input(&self) -> &[u8] {
-        if self.base.is_null() || self.input_len == 0 {
-            return &[];
-        }
-        // SAFETY: for METHOD_BUFFERED the I/O manager allocated max(in, out) bytes at
-        // SystemBuffer and copied the input there; the borrow of the Irp keeps it alive.
-        unsafe { core::slice::from_raw_parts(self.base, self.input_len) }
+/// An IRP marked pending, owned until completed.
+///
+/// # Invariants
+/// `irp` is a live IRP marked pending by this driver and not yet completed; this value is its
+/// only owner, except that a cancel routine set on it may run until cleared.
+pub struct PendingIrp {
+    irp: NonNull<ffi::IRP>,
+}
+
+// SAFETY: a pending IRP may be completed from any thread at IRQL <= DISPATCH_LEVEL.
+unsafe impl Send for PendingIrp {}
+
+impl PendingIrp {
+    /// The IRP's address, to recognise it in a cancel routine.
+    pub(super) fn as_ptr(&self) -> ffi::PIRP {
+        self.irp.as_ptr()
     }
 
-    /// Room for the reply (`OutputBufferLength` bytes); overwrites the input.
-    pub fn output(&mut self) -> &mut [u8] {
-        if self.base.is_null() || self.output_len == 0 {
-            return &mut [];
-        }
-        // SAFETY: as for `input`, and `&mut self` means no input slice is alive.
-        unsafe { core::slice::from_raw_parts_mut(self.base, self.output_len) }
+    fn cancel_routine_slot(&self) -> &core::sync::atomic::AtomicPtr<core::ffi::c_void> {
+        // SAFETY: the invariant: a live IRP; CancelRoutine is a pointer-sized field that the
+        // I/O manager and drivers only access atomically (IoSetCancelRoutine is an
+        // InterlockedExchangePointer).
+        let field = unsafe { &raw mut (*self.irp.as_ptr()).CancelRoutine };
+        // SAFETY: the field is pointer-sized and aligned, alive as long as `self`.
+        unsafe { core::sync::atomic::AtomicPtr::from_ptr(field.cast()) }
+    }
+
+    /// `IoSetCancelRoutine(irp, routine)`.
+    pub(super) fn set_cancel_routine(&self, routine: ffi::PDRIVER_CANCEL) {
+        let routine = routine.map_or(core::ptr::null_mut(), |f| f as *mut core::ffi::c_void);
+        self.cancel_routine_slot().swap(routine, core::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// `IoSetCancelRoutine(irp, NULL) != NULL`: true if the cancel routine was still set, so
+    /// it will never run and completing the IRP is ours; false if it has been or is being
+    /// called.
+    pub(super) fn clear_cancel_routine(&self) -> bool {
+        !self
+            .cancel_routine_slot()
+            .swap(core::ptr::null_mut(), core::sync::atomic::Ordering::AcqRel)
+            .is_null()
+    }
+
+    /// `Irp->Cancel`.
+    pub(super) fn cancel_requested(&self) -> bool {
+        // SAFETY: the invariant: a live IRP; Cancel is a byte written by IoCancelIrp.
+        let cancel = unsafe { core::ptr::read_volatile(&raw const (*self.irp.as_ptr()).Cancel) };
+        cancel != 0
+    }
+
+    /// Stores two words in `DriverContext` for the cancel routine.
+    pub(super) fn set_driver_context(&self, first: usize, second: usize) {
+        // SAFETY: the invariant: a live IRP we own.
+        let context = unsafe { ffi::driver_context(self.irp.as_ptr()) };
+        // SAFETY: DriverContext is ours while we own the pending IRP.
+        unsafe { *context = [first as ffi::PVOID, second as ffi::PVOID, core::ptr::null_mut(), core::ptr::null_mut()] };
+    }
+
+    /// Completes the IRP with `status`.
+    ///
+    /// IRQL: <= DISPATCH_LEVEL.
+    pub(super) fn complete(self, status: NtStatus) {
+        let irp = core::mem::ManuallyDrop::new(self).irp.as_ptr();
+        // SAFETY: a live pending IRP we own.
+        unsafe { ffi::set_io_status(irp, status.raw(), 0) };
+        // SAFETY: completion hands the IRP back; `self` is consumed.
+        unsafe { ffi::IofCompleteRequest(irp, ffi::IO_NO_INCREMENT as ffi::CCHAR) };
     }
 }

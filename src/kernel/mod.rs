@@ -6,10 +6,16 @@
 pub mod ffi;
 
 pub mod driver;
+pub mod file;
+pub mod handle;
 pub mod irp;
 pub mod log;
+pub mod notify;
+pub mod object;
 pub mod pool;
+pub mod registry;
 pub mod status;
+pub mod sync;
 pub mod unicode;
 
 #[cfg(all(target_os = "windows", not(feature = "wdk")))]

@@ -134,3 +134,68 @@ impl<T> Drop for PoolBox<T> {
         unsafe { ffi::ExFreePoolWithTag(self.ptr.as_ptr().cast(), self.tag) };
     }
 }
+
+/// One pool allocation holding `len` values of `T`; frees it with its tag on drop.
+///
+/// # Invariants
+/// `ptr` came from [`Pool::allocate_zeroed`] with `tag`, holds `len` initialised `T`s, and is
+/// owned by this value alone.
+pub struct PoolSlice<T> {
+    ptr: NonNull<T>,
+    len: usize,
+    tag: u32,
+}
+
+// SAFETY: PoolSlice owns its Ts exactly like Box<[T]> does.
+unsafe impl<T: Send> Send for PoolSlice<T> {}
+// SAFETY: shared access only hands out &[T].
+unsafe impl<T: Sync> Sync for PoolSlice<T> {}
+
+impl<T> PoolSlice<T> {
+    /// `len` values made by `make(index)`, in one allocation tagged `tag`.
+    ///
+    /// # Errors
+    /// `STATUS_INSUFFICIENT_RESOURCES` if the pool is exhausted or the size overflows.
+    pub fn new(pool: &Pool, tag: u32, len: usize, mut make: impl FnMut(usize) -> T) -> NtResult<Self> {
+        const { assert!(core::mem::align_of::<T>() <= 16, "pool memory is 16-byte aligned") };
+        let bytes = core::mem::size_of::<T>()
+            .checked_mul(len)
+            .ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+        let ptr = pool
+            .allocate_zeroed(bytes.max(1), tag)
+            .ok_or(NtStatus::INSUFFICIENT_RESOURCES)?
+            .cast::<T>();
+        for index in 0..len {
+            // SAFETY: `index < len`, inside the fresh allocation of `len` Ts.
+            let slot = unsafe { ptr.as_ptr().add(index) };
+            // SAFETY: writes into uninitialised, aligned memory we own.
+            unsafe { slot.write(make(index)) };
+        }
+        Ok(Self { ptr, len, tag })
+    }
+}
+
+impl<T> core::ops::Deref for PoolSlice<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        // SAFETY: the invariant: `len` initialised Ts owned by us.
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T> core::ops::DerefMut for PoolSlice<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as for Deref, and `&mut self` makes the access unique.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T> Drop for PoolSlice<T> {
+    fn drop(&mut self) {
+        let items = core::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len);
+        // SAFETY: the invariant: initialised Ts that nobody else owns.
+        unsafe { core::ptr::drop_in_place(items) };
+        // SAFETY: the allocation came from the pool with this tag and is freed once, here.
+        unsafe { ffi::ExFreePoolWithTag(self.ptr.as_ptr().cast(), self.tag) };
+    }
+}

@@ -33,6 +33,8 @@ impl NtStatus {
     pub const QUOTA_EXCEEDED: Self = Self(ffi::STATUS_QUOTA_EXCEEDED);
     /// `STATUS_INSUFFICIENT_RESOURCES`.
     pub const INSUFFICIENT_RESOURCES: Self = Self(ffi::STATUS_INSUFFICIENT_RESOURCES);
+    /// `STATUS_DELETE_PENDING`.
+    pub const DELETE_PENDING: Self = Self(ffi::STATUS_DELETE_PENDING);
     /// `STATUS_CANCELLED`.
     pub const CANCELLED: Self = Self(ffi::STATUS_CANCELLED);
     /// `STATUS_NOT_FOUND`.

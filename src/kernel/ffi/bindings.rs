@@ -63,3 +63,16 @@ pub unsafe fn device_io_control_parameters(stack: PIO_STACK_LOCATION) -> (u32, u
     let parameters = unsafe { (*stack).Parameters.DeviceIoControl };
     (parameters.IoControlCode, parameters.InputBufferLength, parameters.OutputBufferLength)
 }
+
+/// `Irp->Tail.Overlay.DriverContext`: four pointers the owner of a queued IRP may use.
+///
+/// # Safety
+/// `irp` points to a live IRP owned by the caller (not yet completed).
+#[must_use]
+pub unsafe fn driver_context(irp: PIRP) -> *mut [PVOID; 4] {
+    // SAFETY: the caller guarantees `irp` is live; taking the address reads nothing.
+    let overlay = unsafe { &raw mut (*irp).Tail.Overlay };
+    // SAFETY: `overlay` points into the live IRP; DriverContext is the member the owner of
+    // a pending IRP uses (the device-queue entry is unused by drivers without StartIo).
+    unsafe { &raw mut (*overlay).__bindgen_anon_1.__bindgen_anon_1.DriverContext }
+}

@@ -1,0 +1,27 @@
+//! The driver's Parameters, read once at load with a private kernel handle.
+use crate::kernel::ffi;
+use crate::kernel::log::log;
+use crate::kernel::registry;
+use crate::kernel::unicode::wide;
+
+/// Registrations per open when the parameter is absent.
+pub const DEFAULT_REGISTRATIONS_PER_OPEN: u32 = 64;
+/// The largest accepted `MaxRegistrationsPerOpen`.
+pub const MAX_REGISTRATIONS_PER_OPEN: u32 = 4096;
+
+/// `<service key>\Parameters\MaxRegistrationsPerOpen` (REG_DWORD, 1..=4096), or the default.
+///
+/// IRQL: PASSIVE_LEVEL (DriverEntry).
+pub fn registrations_per_open(service_key: &ffi::UNICODE_STRING) -> usize {
+    let value = registry::open_subkey(service_key, wide!("Parameters"))
+        .and_then(|key| key.query_dword(wide!("MaxRegistrationsPerOpen")));
+    let quota = match value {
+        Ok(value @ 1..=MAX_REGISTRATIONS_PER_OPEN) => value,
+        Ok(value) => {
+            log!("MaxRegistrationsPerOpen = {value} is out of range 1..={MAX_REGISTRATIONS_PER_OPEN}; using the default");
+            DEFAULT_REGISTRATIONS_PER_OPEN
+        }
+        Err(_) => DEFAULT_REGISTRATIONS_PER_OPEN,
+    };
+    quota as usize
+}
