@@ -18,7 +18,9 @@ pub fn registrations_per_open(service_key: &ffi::UNICODE_STRING) -> usize {
     let quota = match value {
         Ok(value @ 1..=MAX_REGISTRATIONS_PER_OPEN) => value,
         Ok(value) => {
-            log!("MaxRegistrationsPerOpen = {value} is out of range 1..={MAX_REGISTRATIONS_PER_OPEN}; using the default");
+            log!(
+                "MaxRegistrationsPerOpen = {value} is out of range 1..={MAX_REGISTRATIONS_PER_OPEN}; using the default"
+            );
             DEFAULT_REGISTRATIONS_PER_OPEN
         }
         Err(_) => DEFAULT_REGISTRATIONS_PER_OPEN,

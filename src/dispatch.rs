@@ -36,7 +36,9 @@ impl Failure {
                 let reason = match status {
                     NtStatus::OBJECT_TYPE_MISMATCH => Refusal::WrongType,
                     NtStatus::ACCESS_DENIED => Refusal::TooLittleAccess,
-                    NtStatus::INVALID_HANDLE if handle.looks_like_kernel_handle() => Refusal::KernelHandle,
+                    NtStatus::INVALID_HANDLE if handle.looks_like_kernel_handle() => {
+                        Refusal::KernelHandle
+                    }
                     _ => Refusal::InvalidHandle,
                 };
                 Failure::Refused(reason, status)
@@ -78,7 +80,11 @@ impl<'irp> Request<'irp> {
 
     /// Refuses any input bytes.
     pub fn expect_no_input(&self) -> Result<(), Failure> {
-        if self.irp.input().is_empty() { Ok(()) } else { Err(Failure::bad_input()) }
+        if self.irp.input().is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::bad_input())
+        }
     }
 
     /// Checks, before doing any work, that a reply of type `M` will fit.
@@ -86,7 +92,10 @@ impl<'irp> Request<'irp> {
         if self.irp.output().len() >= M::SIZE {
             Ok(())
         } else {
-            Err(Failure::Refused(Refusal::BadBuffer, NtStatus::BUFFER_TOO_SMALL))
+            Err(Failure::Refused(
+                Refusal::BadBuffer,
+                NtStatus::BUFFER_TOO_SMALL,
+            ))
         }
     }
 
@@ -129,9 +138,16 @@ impl Driver for HandleGuard {
         log!(
             "loaded: {} registrations per open; ExAllocatePool2 {}",
             quota,
-            if pool.has_allocate_pool2() { "found" } else { "missing, using ExAllocatePoolWithTag" }
+            if pool.has_allocate_pool2() {
+                "found"
+            } else {
+                "missing, using ExAllocatePoolWithTag"
+            }
         );
-        Ok(Self { stats: Stats::default(), quota })
+        Ok(Self {
+            stats: Stats::default(),
+            quota,
+        })
     }
 
     fn open(&self, irp: &Irp) -> NtResult<usize> {
@@ -158,16 +174,28 @@ impl Driver for HandleGuard {
         }
         let Some(mut request) = Request::new(&mut irp) else {
             // Not METHOD_BUFFERED: no code of ours; its buffers are never touched.
-            return self.fail(irp, Failure::Refused(Refusal::UnknownCode, NtStatus::INVALID_DEVICE_REQUEST));
+            return self.fail(
+                irp,
+                Failure::Refused(Refusal::UnknownCode, NtStatus::INVALID_DEVICE_REQUEST),
+            );
         };
         let result = match code {
-            protocol::IOCTL_HANDLEGUARD_GET_INFO => info::get_info(&self.stats, session, &mut request),
+            protocol::IOCTL_HANDLEGUARD_GET_INFO => {
+                info::get_info(&self.stats, session, &mut request)
+            }
             protocol::IOCTL_HANDLEGUARD_UNREGISTER => events::unregister(session, &request),
             protocol::IOCTL_HANDLEGUARD_INSPECT_FILE => files::inspect(&mut request),
             protocol::IOCTL_HANDLEGUARD_OPEN_AS_CALLER => files::open_as_caller(&mut request),
-            protocol::IOCTL_HANDLEGUARD_CREATE_KERNEL_EVENT => kernel_event::create(session, &mut request),
-            protocol::IOCTL_HANDLEGUARD_SIGNAL_KERNEL_EVENT => kernel_event::signal(session, &request),
-            _ => Err(Failure::Refused(Refusal::UnknownCode, NtStatus::INVALID_DEVICE_REQUEST)),
+            protocol::IOCTL_HANDLEGUARD_CREATE_KERNEL_EVENT => {
+                kernel_event::create(session, &mut request)
+            }
+            protocol::IOCTL_HANDLEGUARD_SIGNAL_KERNEL_EVENT => {
+                kernel_event::signal(session, &request)
+            }
+            _ => Err(Failure::Refused(
+                Refusal::UnknownCode,
+                NtStatus::INVALID_DEVICE_REQUEST,
+            )),
         };
         self.finish(irp, result)
     }

@@ -11,7 +11,9 @@ use crate::kernel::handle::{Access, UserHandle};
 use crate::kernel::irp::{Dispatched, Irp};
 use crate::kernel::notify::{InsertError, Key, Notification};
 use crate::kernel::object::Event;
-use handleguard_protocol::{IdRequest, NotifyMode, RegisterEventReply, RegisterEventRequest, Refusal};
+use handleguard_protocol::{
+    IdRequest, NotifyMode, Refusal, RegisterEventReply, RegisterEventRequest,
+};
 
 /// The failure for a registration the table refused.
 pub fn insert_failure(error: InsertError) -> Failure {
@@ -26,7 +28,12 @@ pub fn register(driver: &HandleGuard, session: &Session<'_>, mut irp: Irp) -> Di
     let parsed = Request::new(&mut irp)
         .ok_or_else(Failure::bad_input)
         .and_then(|request| request.decode::<RegisterEventRequest>())
-        .and_then(|wire| Ok((wire, NotifyMode::from_wire(wire.mode).map_err(|_| Failure::bad_input())?)));
+        .and_then(|wire| {
+            Ok((
+                wire,
+                NotifyMode::from_wire(wire.mode).map_err(|_| Failure::bad_input())?,
+            ))
+        });
     let (wire, mode) = match parsed {
         Ok(parsed) => parsed,
         Err(failure) => return driver.fail(irp, failure),
@@ -38,10 +45,12 @@ pub fn register(driver: &HandleGuard, session: &Session<'_>, mut irp: Irp) -> Di
                 .and_then(|mut request| signal_event(session, &mut request, wire));
             driver.finish(irp, result)
         }
-        NotifyMode::CompleteIrp => match session.notify.insert_irp(session.pool, irp, wire.due_ms) {
-            Ok(pending) => pending,
-            Err((error, irp)) => driver.fail(irp, insert_failure(error)),
-        },
+        NotifyMode::CompleteIrp => {
+            match session.notify.insert_irp(session.pool, irp, wire.due_ms) {
+                Ok(pending) => pending,
+                Err((error, irp)) => driver.fail(irp, insert_failure(error)),
+            }
+        }
     }
 }
 
@@ -53,11 +62,18 @@ fn signal_event(
     request.expect_room_for::<RegisterEventReply>()?;
     let handle = UserHandle::from_wire(wire.event, request.irp());
     let event = handle
-        .reference::<Event>(request.irp(), Access::<Event>::SYNCHRONIZE | Access::<Event>::MODIFY_STATE)
+        .reference::<Event>(
+            request.irp(),
+            Access::<Event>::SYNCHRONIZE | Access::<Event>::MODIFY_STATE,
+        )
         .map_err(|refused| Failure::from_handle(handle, refused))?;
     let key = session
         .notify
-        .insert(session.pool, Notification::SignalEvent(event), Some(wire.due_ms))
+        .insert(
+            session.pool,
+            Notification::SignalEvent(event),
+            Some(wire.due_ms),
+        )
         .map_err(insert_failure)?;
     request.reply(&RegisterEventReply { id: key.to_wire() })
 }
@@ -66,7 +82,9 @@ fn signal_event(
 /// is released, a pended IRP completed with `STATUS_CANCELLED`).
 pub fn unregister(session: &Session<'_>, request: &Request<'_>) -> Result<usize, Failure> {
     let IdRequest { id } = request.decode()?;
-    session.notify.remove(Key::from_wire(id)).map_err(Failure::Failed)?;
+    session
+        .notify
+        .remove(Key::from_wire(id))
+        .map_err(Failure::Failed)?;
     Ok(0)
 }
-

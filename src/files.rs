@@ -17,7 +17,8 @@ use crate::kernel::object::File;
 use crate::kernel::status::NtStatus;
 use crate::kernel::unicode::UnicodeStr;
 use handleguard_protocol::{
-    CHECKSUM_SEED, CHECKSUM_WINDOW, FileReport, InspectFileRequest, OpenAsCallerRequest, Refusal, checksum_update,
+    CHECKSUM_SEED, CHECKSUM_WINDOW, FileReport, InspectFileRequest, OpenAsCallerRequest, Refusal,
+    checksum_update,
 };
 
 /// `IOCTL_HANDLEGUARD_INSPECT_FILE`. IRQL: PASSIVE_LEVEL, requestor's context.
@@ -29,7 +30,10 @@ pub fn inspect(request: &mut Request<'_>) -> Result<usize, Failure> {
         .reference::<File>(request.irp(), Access::<File>::READ_DATA)
         .map_err(|refused| Failure::from_handle(handle, refused))?;
     if !file.is_synchronous() {
-        return Err(Failure::Refused(Refusal::AsynchronousFile, NtStatus::INVALID_PARAMETER));
+        return Err(Failure::Refused(
+            Refusal::AsynchronousFile,
+            NtStatus::INVALID_PARAMETER,
+        ));
     }
     let private = file.open_private().map_err(Failure::Failed)?;
     let report = report(&private).map_err(Failure::Failed)?;
@@ -47,10 +51,11 @@ pub fn open_as_caller(request: &mut Request<'_>) -> Result<usize, Failure> {
     }
     let mut name = UnicodeStr::new(units).ok_or_else(Failure::bad_input)?;
     let mut attributes = ObjectAttributes::private_for_requestor(&mut name);
-    let file = KernelHandle::open_file_for_read(&mut attributes).map_err(|status| match status {
-        NtStatus::ACCESS_DENIED => Failure::Refused(Refusal::CallerAccessDenied, status),
-        _ => Failure::Failed(status),
-    })?;
+    let file =
+        KernelHandle::open_file_for_read(&mut attributes).map_err(|status| match status {
+            NtStatus::ACCESS_DENIED => Failure::Refused(Refusal::CallerAccessDenied, status),
+            _ => Failure::Failed(status),
+        })?;
     let report = report(&file).map_err(Failure::Failed)?;
     request.reply(&report)
 }
@@ -64,7 +69,9 @@ fn report(file: &KernelHandle) -> Result<FileReport, NtStatus> {
     let mut offset = 0u64;
     let mut hash = CHECKSUM_SEED;
     while offset < window {
-        let want = usize::try_from(window - offset).unwrap_or(chunk.len()).min(chunk.len());
+        let want = usize::try_from(window - offset)
+            .unwrap_or(chunk.len())
+            .min(chunk.len());
         let buffer = chunk.get_mut(..want).ok_or(NtStatus::INVALID_PARAMETER)?;
         let read = file.read_at(offset, buffer)?;
         if read == 0 {
@@ -73,5 +80,9 @@ fn report(file: &KernelHandle) -> Result<FileReport, NtStatus> {
         hash = checksum_update(hash, buffer.get(..read).unwrap_or_default());
         offset += read as u64;
     }
-    Ok(FileReport { size, checksum: hash, checksummed: u32::try_from(offset).unwrap_or(CHECKSUM_WINDOW) })
+    Ok(FileReport {
+        size,
+        checksum: hash,
+        checksummed: u32::try_from(offset).unwrap_or(CHECKSUM_WINDOW),
+    })
 }

@@ -4,7 +4,11 @@ use crate::kernel::driver::Session;
 use crate::stats::Stats;
 
 /// Writes the counters; takes no input.
-pub fn get_info(stats: &Stats, session: &Session<'_>, request: &mut Request<'_>) -> Result<usize, Failure> {
+pub fn get_info(
+    stats: &Stats,
+    session: &Session<'_>,
+    request: &mut Request<'_>,
+) -> Result<usize, Failure> {
     request.expect_no_input()?;
     request.reply(&stats.snapshot(session.counters))
 }

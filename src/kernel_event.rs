@@ -48,12 +48,18 @@ pub fn create(session: &Session<'_>, request: &mut Request<'_>) -> Result<usize,
             });
         }
     };
-    request.reply(&KernelEventReply { handle: user_handle, id: key.to_wire() })
+    request.reply(&KernelEventReply {
+        handle: user_handle,
+        id: key.to_wire(),
+    })
 }
 
 /// `IOCTL_HANDLEGUARD_SIGNAL_KERNEL_EVENT`: signals a kernel event of this open now.
 pub fn signal(session: &Session<'_>, request: &Request<'_>) -> Result<usize, Failure> {
     let IdRequest { id } = request.decode()?;
-    session.notify.signal(Key::from_wire(id)).map_err(Failure::Failed)?;
+    session
+        .notify
+        .signal(Key::from_wire(id))
+        .map_err(Failure::Failed)?;
     Ok(0)
 }

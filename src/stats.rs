@@ -37,7 +37,7 @@ impl Stats {
         }
         InfoReply {
             version: PROTOCOL_VERSION,
-            refusal_kinds: REFUSAL_KINDS as u32,
+            refusal_kinds: u32::try_from(REFUSAL_KINDS).unwrap_or(u32::MAX),
             opens: self.opens.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
             registrations_active: registrations.active.load(Ordering::Relaxed),

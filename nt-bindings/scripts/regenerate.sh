@@ -43,5 +43,6 @@ vars='^(IRP_MJ_.*|FILE_DEVICE_(UNKNOWN|SECURE_OPEN)|METHOD_.*|FILE_(ANY|READ|WRI
 # Imports come from ntoskrnl.exe through raw-dylib on Windows targets; on the host they stay
 # unresolved symbols that the model kernel (ntmodel) defines.
 sed -i 's/^unsafe extern "C" {/#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]\nunsafe extern "C" {/' "$here/src/generated.rs.tmp"
+rustfmt --edition 2024 "$here/src/generated.rs.tmp"
 mv "$here/src/generated.rs.tmp" "$here/src/generated.rs"
 echo "wrote $here/src/generated.rs ($(wc -l < "$here/src/generated.rs") lines)"

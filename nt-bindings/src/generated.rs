@@ -50,11 +50,7 @@ where
             index % 8
         };
         let mask = 1 << bit_index;
-        if val {
-            byte | mask
-        } else {
-            byte & !mask
-        }
+        if val { byte | mask } else { byte & !mask }
     }
     #[inline]
     pub fn set_bit(&mut self, index: usize, val: bool) {
@@ -1272,8 +1268,16 @@ pub struct _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1"] [:: core :: mem :: size_of :: < _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () - 1usize] ;
-    ["Alignment of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1"] [:: core :: mem :: align_of :: < _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () - 1usize] ;
+    [
+        "Size of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1",
+    ][::core::mem::size_of::<
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
+    >() - 1usize];
+    [
+        "Alignment of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1",
+    ][::core::mem::align_of::<
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
+    >() - 1usize];
 };
 impl _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     #[inline]
@@ -1421,7 +1425,12 @@ const _: () = {
         [::core::mem::align_of::<
             _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
         >() - 1usize];
-    ["Offset of field: _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1::TimerControlFlags"] [:: core :: mem :: offset_of ! (_DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 , TimerControlFlags) - 0usize] ;
+    [
+        "Offset of field: _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1::TimerControlFlags",
+    ][::core::mem::offset_of!(
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
+        TimerControlFlags
+    ) - 0usize];
 };
 impl Default for _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     fn default() -> Self {
@@ -1483,8 +1492,16 @@ pub struct _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1__bindgen_ty_1"] [:: core :: mem :: size_of :: < _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1__bindgen_ty_1 > () - 1usize] ;
-    ["Alignment of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1__bindgen_ty_1"] [:: core :: mem :: align_of :: < _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1__bindgen_ty_1 > () - 1usize] ;
+    [
+        "Size of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1__bindgen_ty_1",
+    ][::core::mem::size_of::<
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1__bindgen_ty_1,
+    >() - 1usize];
+    [
+        "Alignment of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1__bindgen_ty_1",
+    ][::core::mem::align_of::<
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1__bindgen_ty_1,
+    >() - 1usize];
 };
 impl _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1__bindgen_ty_1 {
     #[inline]
@@ -1632,7 +1649,12 @@ const _: () = {
         [::core::mem::align_of::<
             _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1,
         >() - 1usize];
-    ["Offset of field: _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1::ThreadControlFlags"] [:: core :: mem :: offset_of ! (_DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1 , ThreadControlFlags) - 0usize] ;
+    [
+        "Offset of field: _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1::ThreadControlFlags",
+    ][::core::mem::offset_of!(
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1,
+        ThreadControlFlags
+    ) - 0usize];
 };
 impl Default for _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1 {
     fn default() -> Self {
@@ -1695,8 +1717,16 @@ pub struct _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1"] [:: core :: mem :: size_of :: < _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1 > () - 1usize] ;
-    ["Alignment of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1"] [:: core :: mem :: align_of :: < _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1 > () - 1usize] ;
+    [
+        "Size of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1",
+    ][::core::mem::size_of::<
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1,
+    >() - 1usize];
+    [
+        "Alignment of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1",
+    ][::core::mem::align_of::<
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1,
+    >() - 1usize];
 };
 impl _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1 {
     #[inline]
@@ -1812,7 +1842,12 @@ const _: () = {
         [::core::mem::align_of::<
             _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1,
         >() - 1usize];
-    ["Offset of field: _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1::TimerMiscFlags"] [:: core :: mem :: offset_of ! (_DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1 , TimerMiscFlags) - 0usize] ;
+    [
+        "Offset of field: _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1::TimerMiscFlags",
+    ][::core::mem::offset_of!(
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1,
+        TimerMiscFlags
+    ) - 0usize];
 };
 impl Default for _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_1 {
     fn default() -> Self {
@@ -1838,8 +1873,16 @@ pub struct _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2__bindgen_ty_1"] [:: core :: mem :: size_of :: < _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2__bindgen_ty_1 > () - 1usize] ;
-    ["Alignment of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2__bindgen_ty_1"] [:: core :: mem :: align_of :: < _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2__bindgen_ty_1 > () - 1usize] ;
+    [
+        "Size of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2__bindgen_ty_1",
+    ][::core::mem::size_of::<
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2__bindgen_ty_1,
+    >() - 1usize];
+    [
+        "Alignment of _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2__bindgen_ty_1",
+    ][::core::mem::align_of::<
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2__bindgen_ty_1,
+    >() - 1usize];
 };
 impl _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2__bindgen_ty_1 {
     #[inline]
@@ -2019,7 +2062,12 @@ const _: () = {
         [::core::mem::align_of::<
             _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2,
         >() - 1usize];
-    ["Offset of field: _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2::DebugActive"] [:: core :: mem :: offset_of ! (_DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2 , DebugActive) - 0usize] ;
+    [
+        "Offset of field: _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2::DebugActive",
+    ][::core::mem::offset_of!(
+        _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2,
+        DebugActive
+    ) - 0usize];
 };
 impl Default for _DISPATCHER_HEADER__bindgen_ty_1__bindgen_ty_1__bindgen_ty_3__bindgen_ty_2 {
     fn default() -> Self {
@@ -3270,12 +3318,40 @@ pub struct _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1"] [:: core :: mem :: size_of :: < _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1 > () - 16usize] ;
-    ["Alignment of _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1"] [:: core :: mem :: align_of :: < _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1 > () - 4usize] ;
-    ["Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1::Reserved"] [:: core :: mem :: offset_of ! (_CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1 , Reserved) - 0usize] ;
-    ["Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1::MessageCount"] [:: core :: mem :: offset_of ! (_CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1 , MessageCount) - 2usize] ;
-    ["Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1::Vector"] [:: core :: mem :: offset_of ! (_CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1 , Vector) - 4usize] ;
-    ["Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1::Affinity"] [:: core :: mem :: offset_of ! (_CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1 , Affinity) - 8usize] ;
+    [
+        "Size of _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1",
+    ][::core::mem::size_of::<
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1,
+    >() - 16usize];
+    [
+        "Alignment of _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1",
+    ][::core::mem::align_of::<
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1,
+    >() - 4usize];
+    [
+        "Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1::Reserved",
+    ][::core::mem::offset_of!(
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1,
+        Reserved
+    ) - 0usize];
+    [
+        "Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1::MessageCount",
+    ][::core::mem::offset_of!(
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1,
+        MessageCount
+    ) - 2usize];
+    [
+        "Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1::Vector",
+    ][::core::mem::offset_of!(
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1,
+        Vector
+    ) - 4usize];
+    [
+        "Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1::Affinity",
+    ][::core::mem::offset_of!(
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_1,
+        Affinity
+    ) - 8usize];
 };
 #[repr(C, packed(4))]
 #[derive(Debug, Default, Copy, Clone)]
@@ -3286,11 +3362,34 @@ pub struct _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2"] [:: core :: mem :: size_of :: < _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2 > () - 16usize] ;
-    ["Alignment of _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2"] [:: core :: mem :: align_of :: < _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2 > () - 4usize] ;
-    ["Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2::Level"] [:: core :: mem :: offset_of ! (_CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2 , Level) - 0usize] ;
-    ["Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2::Vector"] [:: core :: mem :: offset_of ! (_CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2 , Vector) - 4usize] ;
-    ["Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2::Affinity"] [:: core :: mem :: offset_of ! (_CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2 , Affinity) - 8usize] ;
+    [
+        "Size of _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2",
+    ][::core::mem::size_of::<
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2,
+    >() - 16usize];
+    [
+        "Alignment of _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2",
+    ][::core::mem::align_of::<
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2,
+    >() - 4usize];
+    [
+        "Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2::Level",
+    ][::core::mem::offset_of!(
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2,
+        Level
+    ) - 0usize];
+    [
+        "Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2::Vector",
+    ][::core::mem::offset_of!(
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2,
+        Vector
+    ) - 4usize];
+    [
+        "Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2::Affinity",
+    ][::core::mem::offset_of!(
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1__bindgen_ty_2,
+        Affinity
+    ) - 8usize];
 };
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
@@ -3302,8 +3401,18 @@ const _: () = {
         [::core::mem::align_of::<
             _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1,
         >() - 4usize];
-    ["Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1::Raw"] [:: core :: mem :: offset_of ! (_CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1 , Raw) - 0usize] ;
-    ["Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1::Translated"] [:: core :: mem :: offset_of ! (_CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1 , Translated) - 0usize] ;
+    [
+        "Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1::Raw",
+    ][::core::mem::offset_of!(
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1,
+        Raw
+    ) - 0usize];
+    [
+        "Offset of field: _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1::Translated",
+    ][::core::mem::offset_of!(
+        _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1,
+        Translated
+    ) - 0usize];
 };
 impl Default for _CM_PARTIAL_RESOURCE_DESCRIPTOR__bindgen_ty_1__bindgen_ty_4__bindgen_ty_1 {
     fn default() -> Self {
@@ -6413,7 +6522,12 @@ const _: () = {
     ["Alignment of _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1"]
         [::core::mem::align_of::<_IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1>()
             - 8usize];
-    ["Offset of field: _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1::DriverContext"] [:: core :: mem :: offset_of ! (_IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 , DriverContext) - 0usize] ;
+    [
+        "Offset of field: _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1::DriverContext",
+    ][::core::mem::offset_of!(
+        _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
+        DriverContext
+    ) - 0usize];
 };
 impl Default for _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     fn default() -> Self {
@@ -6465,7 +6579,12 @@ const _: () = {
     ["Alignment of _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1"]
         [::core::mem::align_of::<_IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1>()
             - 8usize];
-    ["Offset of field: _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1::CurrentStackLocation"] [:: core :: mem :: offset_of ! (_IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1 , CurrentStackLocation) - 0usize] ;
+    [
+        "Offset of field: _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1::CurrentStackLocation",
+    ][::core::mem::offset_of!(
+        _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1,
+        CurrentStackLocation
+    ) - 0usize];
     ["Offset of field: _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1::PacketType"][::core::mem::offset_of!(
         _IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1,
         PacketType
@@ -6995,7 +7114,12 @@ const _: () = {
         CompletionFilter
     )
         - 8usize];
-    ["Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_8::DirectoryNotifyInformationClass"] [:: core :: mem :: offset_of ! (_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_8 , DirectoryNotifyInformationClass) - 16usize] ;
+    [
+        "Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_8::DirectoryNotifyInformationClass",
+    ][::core::mem::offset_of!(
+        _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_8,
+        DirectoryNotifyInformationClass
+    ) - 16usize];
 };
 impl Default for _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_8 {
     fn default() -> Self {
@@ -7070,8 +7194,18 @@ const _: () = {
         [::core::mem::align_of::<
             _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1__bindgen_ty_1,
         >() - 1usize];
-    ["Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1__bindgen_ty_1::ReplaceIfExists"] [:: core :: mem :: offset_of ! (_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1__bindgen_ty_1 , ReplaceIfExists) - 0usize] ;
-    ["Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1__bindgen_ty_1::AdvanceOnly"] [:: core :: mem :: offset_of ! (_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1__bindgen_ty_1 , AdvanceOnly) - 1usize] ;
+    [
+        "Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1__bindgen_ty_1::ReplaceIfExists",
+    ][::core::mem::offset_of!(
+        _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1__bindgen_ty_1,
+        ReplaceIfExists
+    ) - 0usize];
+    [
+        "Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1__bindgen_ty_1::AdvanceOnly",
+    ][::core::mem::offset_of!(
+        _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1__bindgen_ty_1,
+        AdvanceOnly
+    ) - 1usize];
 };
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
@@ -7081,8 +7215,18 @@ const _: () = {
     ["Alignment of _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1"]
         [::core::mem::align_of::<_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1>()
             - 8usize];
-    ["Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1::ClusterCount"] [:: core :: mem :: offset_of ! (_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1 , ClusterCount) - 0usize] ;
-    ["Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1::DeleteHandle"] [:: core :: mem :: offset_of ! (_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1 , DeleteHandle) - 0usize] ;
+    [
+        "Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1::ClusterCount",
+    ][::core::mem::offset_of!(
+        _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1,
+        ClusterCount
+    ) - 0usize];
+    [
+        "Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1::DeleteHandle",
+    ][::core::mem::offset_of!(
+        _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1,
+        DeleteHandle
+    ) - 0usize];
 };
 impl Default for _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_10__bindgen_ty_1 {
     fn default() -> Self {
@@ -7645,7 +7789,11 @@ const _: () = {
         [::core::mem::size_of::<_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_28>() - 8usize];
     ["Alignment of _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_28"]
         [::core::mem::align_of::<_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_28>() - 8usize];
-    ["Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_28::IoResourceRequirementList"] [:: core :: mem :: offset_of ! (_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_28 , IoResourceRequirementList) - 0usize] ;
+    ["Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_28::IoResourceRequirementList"]
+        [::core::mem::offset_of!(
+            _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_28,
+            IoResourceRequirementList
+        ) - 0usize];
 };
 impl Default for _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_28 {
     fn default() -> Self {
@@ -7874,8 +8022,18 @@ const _: () = {
     ["Alignment of _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1"]
         [::core::mem::align_of::<_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1>()
             - 4usize];
-    ["Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1::SystemContext"] [:: core :: mem :: offset_of ! (_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1 , SystemContext) - 0usize] ;
-    ["Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1::SystemPowerStateContext"] [:: core :: mem :: offset_of ! (_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1 , SystemPowerStateContext) - 0usize] ;
+    [
+        "Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1::SystemContext",
+    ][::core::mem::offset_of!(
+        _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1,
+        SystemContext
+    ) - 0usize];
+    [
+        "Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1::SystemPowerStateContext",
+    ][::core::mem::offset_of!(
+        _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1,
+        SystemPowerStateContext
+    ) - 0usize];
 };
 impl Default for _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_36__bindgen_ty_1 {
     fn default() -> Self {
@@ -7927,7 +8085,12 @@ const _: () = {
         AllocatedResources
     )
         - 0usize];
-    ["Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_37::AllocatedResourcesTranslated"] [:: core :: mem :: offset_of ! (_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_37 , AllocatedResourcesTranslated) - 8usize] ;
+    [
+        "Offset of field: _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_37::AllocatedResourcesTranslated",
+    ][::core::mem::offset_of!(
+        _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_37,
+        AllocatedResourcesTranslated
+    ) - 8usize];
 };
 impl Default for _IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_37 {
     fn default() -> Self {
@@ -8148,23 +8311,38 @@ impl Default for _IO_STACK_LOCATION {
 }
 pub type IO_STACK_LOCATION = _IO_STACK_LOCATION;
 pub type PIO_STACK_LOCATION = *mut _IO_STACK_LOCATION;
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeInitializeEvent(Event: PRKEVENT, Type: EVENT_TYPE, State: BOOLEAN);
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeClearEvent(Event: PRKEVENT);
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeAcquireSpinLockRaiseToDpc(SpinLock: PKSPIN_LOCK) -> KIRQL;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeReleaseSpinLock(SpinLock: PKSPIN_LOCK, NewIrql: KIRQL);
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeBugCheckEx(
         BugCheckCode: ULONG,
@@ -8174,11 +8352,17 @@ unsafe extern "C" {
         BugCheckParameter4: ULONG_PTR,
     ) -> !;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeCancelTimer(arg1: PKTIMER) -> BOOLEAN;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeInitializeDpc(
         Dpc: PRKDPC,
@@ -8186,39 +8370,66 @@ unsafe extern "C" {
         DeferredContext: PVOID,
     );
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeInitializeTimerEx(Timer: PKTIMER, Type: TIMER_TYPE);
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeReadStateEvent(Event: PRKEVENT) -> LONG;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeSetEvent(Event: PRKEVENT, Increment: KPRIORITY, Wait: BOOLEAN) -> LONG;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeSetTimer(Timer: PKTIMER, DueTime: LARGE_INTEGER, Dpc: PKDPC) -> BOOLEAN;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn KeFlushQueuedDpcs();
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn MmGetSystemRoutineAddress(SystemRoutineName: PUNICODE_STRING) -> PVOID;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn IoAcquireCancelSpinLock(Irql: PKIRQL);
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn IofCompleteRequest(Irp: PIRP, PriorityBoost: CCHAR);
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn IoCreateDevice(
         DriverObject: PDRIVER_OBJECT,
@@ -8230,50 +8441,83 @@ unsafe extern "C" {
         DeviceObject: *mut PDEVICE_OBJECT,
     ) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn IoCreateSymbolicLink(
         SymbolicLinkName: PUNICODE_STRING,
         DeviceName: PUNICODE_STRING,
     ) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn IoDeleteDevice(DeviceObject: PDEVICE_OBJECT);
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn IoDeleteSymbolicLink(SymbolicLinkName: PUNICODE_STRING) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn IoGetCurrentProcess() -> PEPROCESS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn IoReleaseCancelSpinLock(Irql: KIRQL);
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn IoIs32bitProcess(Irp: PIRP) -> BOOLEAN;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ExAllocatePoolWithTag(PoolType: POOL_TYPE, NumberOfBytes: SIZE_T, Tag: ULONG) -> PVOID;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ExFreePoolWithTag(P: PVOID, Tag: ULONG);
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ObfDereferenceObject(Object: PVOID) -> LONG_PTR;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ObfReferenceObject(Object: PVOID) -> LONG_PTR;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ObReferenceObjectByHandle(
         Handle: HANDLE,
@@ -8284,7 +8528,10 @@ unsafe extern "C" {
         HandleInformation: POBJECT_HANDLE_INFORMATION,
     ) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ObReferenceObjectByPointer(
         Object: PVOID,
@@ -8293,15 +8540,24 @@ unsafe extern "C" {
         AccessMode: KPROCESSOR_MODE,
     ) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn DbgPrint(Format: PCSTR, ...) -> ULONG;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ZwClose(Handle: HANDLE) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ZwCreateFile(
         FileHandle: PHANDLE,
@@ -8317,7 +8573,10 @@ unsafe extern "C" {
         EaLength: ULONG,
     ) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ZwOpenKey(
         KeyHandle: PHANDLE,
@@ -8325,7 +8584,10 @@ unsafe extern "C" {
         ObjectAttributes: POBJECT_ATTRIBUTES,
     ) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ZwQueryInformationFile(
         FileHandle: HANDLE,
@@ -8335,7 +8597,10 @@ unsafe extern "C" {
         FileInformationClass: FILE_INFORMATION_CLASS,
     ) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ZwQueryValueKey(
         KeyHandle: HANDLE,
@@ -8346,7 +8611,10 @@ unsafe extern "C" {
         ResultLength: PULONG,
     ) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ZwReadFile(
         FileHandle: HANDLE,
@@ -8446,11 +8714,17 @@ const _: () = {
     ["Offset of field: _FILE_GET_QUOTA_INFORMATION::Sid"]
         [::core::mem::offset_of!(_FILE_GET_QUOTA_INFORMATION, Sid) - 8usize];
 };
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn IoGetRequestorProcess(Irp: PIRP) -> PEPROCESS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ObOpenObjectByPointer(
         Object: PVOID,
@@ -8462,7 +8736,10 @@ unsafe extern "C" {
         Handle: PHANDLE,
     ) -> NTSTATUS;
 }
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ZwCreateEvent(
         EventHandle: PHANDLE,
@@ -8474,7 +8751,10 @@ unsafe extern "C" {
 }
 pub const POOL_FLAG_NON_PAGED: ULONG64 = 64;
 pub const POOL_FLAG_UNINITIALIZED: ULONG64 = 2;
-#[cfg_attr(windows, link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
+#[cfg_attr(
+    windows,
+    link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")
+)]
 unsafe extern "C" {
     pub fn ExAllocatePool2(Flags: ULONG64, NumberOfBytes: SIZE_T, Tag: ULONG) -> PVOID;
 }

@@ -15,7 +15,12 @@ pub const fn ctl_code(device_type: u32, function: u32, method: u32, access: u32)
 }
 
 const fn buffered(function: u32) -> u32 {
-    ctl_code(FILE_DEVICE_UNKNOWN, function, METHOD_BUFFERED, FILE_ANY_ACCESS)
+    ctl_code(
+        FILE_DEVICE_UNKNOWN,
+        function,
+        METHOD_BUFFERED,
+        FILE_ANY_ACCESS,
+    )
 }
 
 /// Protocol version, counters and the refusal audit. No input; output [`InfoReply`].
@@ -60,7 +65,12 @@ mod tests {
             IOCTL_HANDLEGUARD_CREATE_KERNEL_EVENT,
             IOCTL_HANDLEGUARD_SIGNAL_KERNEL_EVENT,
         ];
-        assert_eq!(codes, [0x22_2000, 0x22_2004, 0x22_2008, 0x22_200C, 0x22_2010, 0x22_2014, 0x22_2018]);
+        assert_eq!(
+            codes,
+            [
+                0x22_2000, 0x22_2004, 0x22_2008, 0x22_200C, 0x22_2010, 0x22_2014, 0x22_2018
+            ]
+        );
         for code in codes {
             assert_eq!(code & 3, METHOD_BUFFERED);
         }

@@ -341,7 +341,11 @@ impl OpenAsCallerRequest {
         if count == 0 {
             return None;
         }
-        Some(Self { path_units: u32::try_from(count).ok()?, reserved: 0, path: units })
+        Some(Self {
+            path_units: u32::try_from(count).ok()?,
+            reserved: 0,
+            path: units,
+        })
     }
 
     /// The path's code units, or `None` if the length or padding is malformed.
@@ -388,7 +392,9 @@ pub const CHECKSUM_SEED: u32 = 0x811C_9DC5;
 /// Continues a [`checksum`] over more bytes: `checksum(a ++ b) == checksum_update(checksum(a), b)`.
 #[must_use]
 pub fn checksum_update(hash: u32, bytes: &[u8]) -> u32 {
-    bytes.iter().fold(hash, |hash, &byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
+    bytes.iter().fold(hash, |hash, &byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
 }
 
 #[cfg(test)]
@@ -397,10 +403,16 @@ mod tests {
 
     #[test]
     fn register_request_is_handle_then_due_then_mode_little_endian() {
-        let request = RegisterEventRequest { event: 0x1122_3344_5566_7788, due_ms: 250, mode: 1 };
+        let request = RegisterEventRequest {
+            event: 0x1122_3344_5566_7788,
+            due_ms: 250,
+            mode: 1,
+        };
         assert_eq!(
             request.encode(),
-            [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 250, 0, 0, 0, 1, 0, 0, 0]
+            [
+                0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 250, 0, 0, 0, 1, 0, 0, 0
+            ]
         );
         assert_eq!(RegisterEventRequest::decode(&request.encode()), Ok(request));
     }
@@ -409,13 +421,25 @@ mod tests {
     fn decode_rejects_short_and_long_buffers() {
         assert_eq!(
             RegisterEventRequest::decode(&[0; 15]),
-            Err(WireError::Length { expected: 16, actual: 15 })
+            Err(WireError::Length {
+                expected: 16,
+                actual: 15
+            })
         );
         assert_eq!(
             RegisterEventRequest::decode(&[0; 17]),
-            Err(WireError::Length { expected: 16, actual: 17 })
+            Err(WireError::Length {
+                expected: 16,
+                actual: 17
+            })
         );
-        assert_eq!(IdRequest::decode(&[]), Err(WireError::Length { expected: 8, actual: 0 }));
+        assert_eq!(
+            IdRequest::decode(&[]),
+            Err(WireError::Length {
+                expected: 8,
+                actual: 0
+            })
+        );
     }
 
     #[test]
@@ -441,10 +465,23 @@ mod tests {
 
     #[test]
     fn file_report_and_kernel_event_reply_layouts() {
-        let report = FileReport { size: 0x0102, checksum: 0xDEAD_BEEF, checksummed: 7 };
-        assert_eq!(report.encode(), [2, 1, 0, 0, 0, 0, 0, 0, 0xEF, 0xBE, 0xAD, 0xDE, 7, 0, 0, 0]);
-        let reply = KernelEventReply { handle: 0x44, id: 9 };
-        assert_eq!(reply.encode(), [0x44, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+        let report = FileReport {
+            size: 0x0102,
+            checksum: 0xDEAD_BEEF,
+            checksummed: 7,
+        };
+        assert_eq!(
+            report.encode(),
+            [2, 1, 0, 0, 0, 0, 0, 0, 0xEF, 0xBE, 0xAD, 0xDE, 7, 0, 0, 0]
+        );
+        let reply = KernelEventReply {
+            handle: 0x44,
+            id: 9,
+        };
+        assert_eq!(
+            reply.encode(),
+            [0x44, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0]
+        );
     }
 
     #[test]
@@ -477,7 +514,10 @@ mod tests {
         assert_eq!(out, [7, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
         assert_eq!(
             reply.write_to(&mut out[..7]),
-            Err(WireError::Length { expected: 8, actual: 7 })
+            Err(WireError::Length {
+                expected: 8,
+                actual: 7
+            })
         );
     }
 
@@ -493,7 +533,10 @@ mod tests {
         assert_eq!(checksum(b""), 0x811C_9DC5);
         assert_eq!(checksum(b"a"), 0xE40C_292C);
         assert_eq!(checksum(b"foobar"), 0xBF9C_F968);
-        assert_eq!(checksum_update(checksum(b"foo"), b"bar"), checksum(b"foobar"));
+        assert_eq!(
+            checksum_update(checksum(b"foo"), b"bar"),
+            checksum(b"foobar")
+        );
     }
 
     #[test]

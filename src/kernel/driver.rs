@@ -89,16 +89,24 @@ pub unsafe extern "C" fn DriverEntry(
     }
 }
 
-fn start<D: Driver>(driver: &mut ffi::DRIVER_OBJECT, registry_path: &ffi::UNICODE_STRING) -> NtResult<()> {
+fn start<D: Driver>(
+    driver: &mut ffi::DRIVER_OBJECT,
+    registry_path: &ffi::UNICODE_STRING,
+) -> NtResult<()> {
     let pool = Pool::resolve();
     let state = D::start(pool, registry_path)?;
 
     let mut name = UnicodeStr::new(D::DEVICE_NAME).ok_or(NtStatus::INVALID_PARAMETER)?;
     let mut link = UnicodeStr::new(D::LINK_NAME).ok_or(NtStatus::INVALID_PARAMETER)?;
-    let extension_size =
-        u32::try_from(core::mem::size_of::<Extension<D>>()).map_err(|_| NtStatus::INVALID_PARAMETER)?;
+    let extension_size = u32::try_from(core::mem::size_of::<Extension<D>>())
+        .map_err(|_| NtStatus::INVALID_PARAMETER)?;
     const { assert!(core::mem::align_of::<Extension<u64>>() <= 8) };
-    const { assert!(core::mem::align_of::<Extension<D>>() <= 8, "device extensions are 8-byte aligned") };
+    const {
+        assert!(
+            core::mem::align_of::<Extension<D>>() <= 8,
+            "device extensions are 8-byte aligned"
+        );
+    };
 
     let mut device: ffi::PDEVICE_OBJECT = core::ptr::null_mut();
     // SAFETY: valid driver object and name; `device` receives the new device object.
@@ -109,7 +117,7 @@ fn start<D: Driver>(driver: &mut ffi::DRIVER_OBJECT, registry_path: &ffi::UNICOD
             name.as_ptr(),
             ffi::FILE_DEVICE_UNKNOWN,
             ffi::FILE_DEVICE_SECURE_OPEN,
-            ffi::FALSE as ffi::BOOLEAN,
+            ffi::typed::FALSE,
             &raw mut device,
         )
     };
@@ -121,7 +129,13 @@ fn start<D: Driver>(driver: &mut ffi::DRIVER_OBJECT, registry_path: &ffi::UNICOD
     let extension = device_ref.DeviceExtension.cast::<Extension<D>>();
     // SAFETY: the extension is `extension_size` zeroed bytes, 8-byte aligned (checked above),
     // and no request can reach the device before DO_DEVICE_INITIALIZING is cleared below.
-    unsafe { extension.write(Extension { pool, counters: NotifyCounters::default(), driver: state }) };
+    unsafe {
+        extension.write(Extension {
+            pool,
+            counters: NotifyCounters::default(),
+            driver: state,
+        });
+    };
 
     // SAFETY: valid names; the link points at the device just created.
     let status = unsafe { ffi::IoCreateSymbolicLink(link.as_ptr(), name.as_ptr()) };
@@ -133,10 +147,20 @@ fn start<D: Driver>(driver: &mut ffi::DRIVER_OBJECT, registry_path: &ffi::UNICOD
         return Err(status);
     }
 
-    driver.MajorFunction[ffi::IRP_MJ_CREATE as usize] = Some(dispatch_create::<D>);
-    driver.MajorFunction[ffi::IRP_MJ_CLEANUP as usize] = Some(dispatch_cleanup::<D>);
-    driver.MajorFunction[ffi::IRP_MJ_CLOSE as usize] = Some(dispatch_close::<D>);
-    driver.MajorFunction[ffi::IRP_MJ_DEVICE_CONTROL as usize] = Some(dispatch_device_control::<D>);
+    let routines: [(u32, ffi::PDRIVER_DISPATCH); 4] = [
+        (ffi::IRP_MJ_CREATE, Some(dispatch_create::<D>)),
+        (ffi::IRP_MJ_CLEANUP, Some(dispatch_cleanup::<D>)),
+        (ffi::IRP_MJ_CLOSE, Some(dispatch_close::<D>)),
+        (
+            ffi::IRP_MJ_DEVICE_CONTROL,
+            Some(dispatch_device_control::<D>),
+        ),
+    ];
+    for (major, routine) in routines {
+        if let Some(entry) = driver.MajorFunction.get_mut(major as usize) {
+            *entry = routine;
+        }
+    }
     driver.DriverUnload = Some(unload::<D>);
 
     device_ref.Flags |= ffi::DO_BUFFERED_IO;
@@ -147,10 +171,14 @@ fn start<D: Driver>(driver: &mut ffi::DRIVER_OBJECT, registry_path: &ffi::UNICOD
 /// `DriverUnload`. IRQL: PASSIVE_LEVEL, System process.
 unsafe extern "C" fn unload<D: Driver>(driver: ffi::PDRIVER_OBJECT) {
     // SAFETY: the I/O manager passes our driver object.
-    let Some(driver) = (unsafe { driver.as_mut() }) else { return };
+    let Some(driver) = (unsafe { driver.as_mut() }) else {
+        return;
+    };
     let device = driver.DeviceObject;
     // SAFETY: DriverEntry created exactly one device; it is still ours.
-    let Some(device_ref) = (unsafe { device.as_mut() }) else { return };
+    let Some(device_ref) = (unsafe { device.as_mut() }) else {
+        return;
+    };
     let extension = device_ref.DeviceExtension.cast::<Extension<D>>();
     {
         // SAFETY: initialised in DriverEntry; unload runs after every open is closed, so
@@ -193,7 +221,10 @@ unsafe fn open_of<'a>(file: ffi::PFILE_OBJECT) -> Option<&'a NotifyTable> {
 }
 
 /// `IRP_MJ_CREATE`. IRQL: PASSIVE_LEVEL, requestor's context.
-unsafe extern "C" fn dispatch_create<D: Driver>(device: ffi::PDEVICE_OBJECT, irp: ffi::PIRP) -> ffi::NTSTATUS {
+unsafe extern "C" fn dispatch_create<D: Driver>(
+    device: ffi::PDEVICE_OBJECT,
+    irp: ffi::PIRP,
+) -> ffi::NTSTATUS {
     // SAFETY: our device, from our dispatch routine.
     let Some(state) = (unsafe { extension::<D>(device) }) else {
         return NtStatus::INVALID_DEVICE_REQUEST.raw();
@@ -227,7 +258,10 @@ unsafe extern "C" fn dispatch_create<D: Driver>(device: ffi::PDEVICE_OBJECT, irp
 }
 
 /// `IRP_MJ_CLEANUP`. IRQL: PASSIVE_LEVEL, context of the process closing its last handle.
-unsafe extern "C" fn dispatch_cleanup<D: Driver>(device: ffi::PDEVICE_OBJECT, irp: ffi::PIRP) -> ffi::NTSTATUS {
+unsafe extern "C" fn dispatch_cleanup<D: Driver>(
+    device: ffi::PDEVICE_OBJECT,
+    irp: ffi::PIRP,
+) -> ffi::NTSTATUS {
     // SAFETY: our device, from our dispatch routine.
     let Some(state) = (unsafe { extension::<D>(device) }) else {
         return NtStatus::INVALID_DEVICE_REQUEST.raw();
@@ -245,7 +279,10 @@ unsafe extern "C" fn dispatch_cleanup<D: Driver>(device: ffi::PDEVICE_OBJECT, ir
 }
 
 /// `IRP_MJ_CLOSE`. IRQL: PASSIVE_LEVEL, arbitrary context.
-unsafe extern "C" fn dispatch_close<D: Driver>(device: ffi::PDEVICE_OBJECT, irp: ffi::PIRP) -> ffi::NTSTATUS {
+unsafe extern "C" fn dispatch_close<D: Driver>(
+    device: ffi::PDEVICE_OBJECT,
+    irp: ffi::PIRP,
+) -> ffi::NTSTATUS {
     // SAFETY: our device, from our dispatch routine.
     let Some(state) = (unsafe { extension::<D>(device) }) else {
         return NtStatus::INVALID_DEVICE_REQUEST.raw();
@@ -258,9 +295,11 @@ unsafe extern "C" fn dispatch_close<D: Driver>(device: ffi::PDEVICE_OBJECT, irp:
     // SAFETY: the file object of the request; close is its last request.
     if let Some(file) = unsafe { file.as_mut() } {
         let context = core::mem::replace(&mut file.FsContext, core::ptr::null_mut());
+        let context = context.cast::<NotifyTable>();
         // SAFETY: FsContext was set from PoolBox::<NotifyTable>::into_raw with D::POOL_TAG by
         // dispatch_create and is taken back exactly once, here.
-        if let Some(table) = unsafe { PoolBox::from_raw(context.cast::<NotifyTable>(), D::POOL_TAG) } {
+        let table = unsafe { PoolBox::from_raw(context, D::POOL_TAG) };
+        if let Some(table) = table {
             state.driver.close();
             drop(table);
         }
@@ -284,9 +323,16 @@ unsafe extern "C" fn dispatch_device_control<D: Driver>(
     // SAFETY: the request's file object belongs to our device.
     match unsafe { open_of(irp.file_object()) } {
         Some(notify) => {
-            let session = Session { notify, pool: &state.pool, counters: &state.counters };
+            let session = Session {
+                notify,
+                pool: &state.pool,
+                counters: &state.counters,
+            };
             state.driver.device_control(&session, irp).status().raw()
         }
-        None => irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0).status().raw(),
+        None => irp
+            .complete(NtStatus::INVALID_DEVICE_REQUEST, 0)
+            .status()
+            .raw(),
     }
 }

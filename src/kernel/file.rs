@@ -22,7 +22,7 @@ impl KernelHandle {
                 self.raw(),
                 &raw mut io_status,
                 (&raw mut info).cast(),
-                core::mem::size_of::<ffi::FILE_STANDARD_INFORMATION>() as u32,
+                ffi::typed::size_of::<ffi::FILE_STANDARD_INFORMATION>(),
                 ffi::_FILE_INFORMATION_CLASS::FileStandardInformation,
             )
         };

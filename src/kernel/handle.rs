@@ -30,13 +30,19 @@ impl<T> Copy for Access<T> {}
 impl<T> core::ops::BitOr for Access<T> {
     type Output = Self;
     fn bitor(self, other: Self) -> Self {
-        Self { mask: self.mask | other.mask, _type: PhantomData }
+        Self {
+            mask: self.mask | other.mask,
+            _type: PhantomData,
+        }
     }
 }
 
 impl<T> Access<T> {
     const fn new(mask: u32) -> Self {
-        Self { mask, _type: PhantomData }
+        Self {
+            mask,
+            _type: PhantomData,
+        }
     }
 
     /// The raw `ACCESS_MASK`.
@@ -122,16 +128,22 @@ impl UserHandle {
     /// [`Refused::WrongContext`] outside the requesting process; otherwise the kernel's
     /// status (`STATUS_INVALID_HANDLE`, `STATUS_OBJECT_TYPE_MISMATCH`,
     /// `STATUS_ACCESS_DENIED`, ...).
-    pub fn reference<T: ObjectType>(self, irp: &Irp, access: Access<T>) -> Result<ObjectRef<T>, Refused> {
+    pub fn reference<T: ObjectType>(
+        self,
+        irp: &Irp,
+        access: Access<T>,
+    ) -> Result<ObjectRef<T>, Refused> {
         if !irp.in_requestor_context() {
             return Err(Refused::WrongContext);
         }
+        let value =
+            usize::try_from(self.0).map_err(|_| Refused::Status(NtStatus::INVALID_HANDLE))?;
         let mut object: ffi::PVOID = core::ptr::null_mut();
         // SAFETY: any handle value is acceptable input (the kernel validates it in the
         // current process's table for RequestorMode); `object` receives the reference.
         let status = unsafe {
             ffi::ObReferenceObjectByHandle(
-                self.0 as usize as ffi::HANDLE,
+                value as ffi::HANDLE,
                 access.mask(),
                 T::object_type(),
                 irp.requestor_mode(),
@@ -160,7 +172,7 @@ pub fn initialize_object_attributes(
     security_descriptor: ffi::PVOID,
 ) -> ffi::OBJECT_ATTRIBUTES {
     ffi::OBJECT_ATTRIBUTES {
-        Length: core::mem::size_of::<ffi::OBJECT_ATTRIBUTES>() as u32,
+        Length: ffi::typed::size_of::<ffi::OBJECT_ATTRIBUTES>(),
         RootDirectory: root,
         ObjectName: name,
         Attributes: attributes,
@@ -171,12 +183,14 @@ pub fn initialize_object_attributes(
 
 impl<'name> ObjectAttributes<'name> {
     /// For a private handle: `OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE`.
+    #[must_use]
     pub fn private(name: Option<&'name mut UnicodeStr<'name>>) -> Self {
         Self::with(name, ffi::OBJ_KERNEL_HANDLE | ffi::OBJ_CASE_INSENSITIVE)
     }
 
     /// For a private handle opened on a user's behalf: the access check runs against the
     /// caller's token as for a user-mode open (`OBJ_FORCE_ACCESS_CHECK`).
+    #[must_use]
     pub fn private_for_requestor(name: &'name mut UnicodeStr<'name>) -> Self {
         Self::with(
             Some(name),
@@ -187,7 +201,12 @@ impl<'name> ObjectAttributes<'name> {
     fn with(name: Option<&'name mut UnicodeStr<'name>>, attributes: u32) -> Self {
         let name = name.map_or(core::ptr::null_mut(), UnicodeStr::as_ptr);
         Self {
-            raw: initialize_object_attributes(name, attributes, core::ptr::null_mut(), core::ptr::null_mut()),
+            raw: initialize_object_attributes(
+                name,
+                attributes,
+                core::ptr::null_mut(),
+                core::ptr::null_mut(),
+            ),
             _name: PhantomData,
         }
     }
@@ -233,7 +252,7 @@ impl KernelHandle {
                 ffi::EVENT_MODIFY_STATE | ffi::EVENT_QUERY_STATE | ffi::SYNCHRONIZE,
                 attributes.as_ptr(),
                 ffi::_EVENT_TYPE::NotificationEvent,
-                ffi::FALSE as ffi::BOOLEAN,
+                ffi::typed::FALSE,
             )
         };
         NtStatus::from_raw(status).ok()?;
@@ -302,7 +321,7 @@ impl KernelHandle {
                 core::ptr::null_mut(),
                 access.mask(),
                 T::object_type(),
-                ffi::_MODE::KernelMode as ffi::KPROCESSOR_MODE,
+                ffi::typed::KERNEL_MODE,
                 &raw mut handle,
             )
         };
@@ -325,7 +344,7 @@ impl KernelHandle {
                 self.handle,
                 access.mask(),
                 T::object_type(),
-                ffi::_MODE::KernelMode as ffi::KPROCESSOR_MODE,
+                ffi::typed::KERNEL_MODE,
                 &raw mut object,
                 core::ptr::null_mut(),
             )
@@ -371,7 +390,7 @@ impl ObjectRef<Event> {
                 core::ptr::null_mut(),
                 ffi::SYNCHRONIZE,
                 Event::object_type(),
-                ffi::_MODE::UserMode as ffi::KPROCESSOR_MODE,
+                ffi::typed::USER_MODE,
                 &raw mut handle,
             )
         };
@@ -386,7 +405,10 @@ impl ObjectRef<File> {
     /// # Errors
     /// The kernel's status.
     pub fn open_private(&self) -> NtResult<KernelHandle> {
-        KernelHandle::from_object(self, Access::<File>::READ_DATA | Access::<File>::SYNCHRONIZE)
+        KernelHandle::from_object(
+            self,
+            Access::<File>::READ_DATA | Access::<File>::SYNCHRONIZE,
+        )
     }
 
     /// Whether the file object was opened for synchronous I/O (`FO_SYNCHRONOUS_IO`).

@@ -45,7 +45,10 @@ impl Irp {
         let irp = NonNull::new(irp)?;
         // SAFETY: the caller guarantees the IRP is live and being dispatched to us.
         let stack = unsafe { ffi::current_stack_location(irp.as_ptr()) };
-        Some(Self { irp, stack: NonNull::new(stack)? })
+        Some(Self {
+            irp,
+            stack: NonNull::new(stack)?,
+        })
     }
 
     fn stack(&self) -> &ffi::IO_STACK_LOCATION {
@@ -71,7 +74,11 @@ impl Irp {
         // DeviceControl view; for other majors the union member is plain integers anyway.
         let (code, input_len, output_len) =
             unsafe { ffi::device_io_control_parameters(self.stack.as_ptr()) };
-        Ioctl { code, input_len, output_len }
+        Ioctl {
+            code,
+            input_len,
+            output_len,
+        }
     }
 
     /// Whether the request is `METHOD_BUFFERED`: only then are [`Irp::input`] and
@@ -158,10 +165,16 @@ impl Irp {
     /// IRQL: <= DISPATCH_LEVEL.
     pub fn complete(self, status: NtStatus, information: usize) -> Dispatched {
         // SAFETY: a live IRP we own; written before completion.
-        unsafe { ffi::set_io_status(self.irp.as_ptr(), status.raw(), information as ffi::ULONG_PTR) };
+        unsafe {
+            ffi::set_io_status(
+                self.irp.as_ptr(),
+                status.raw(),
+                information as ffi::ULONG_PTR,
+            );
+        };
         // SAFETY: completion hands the IRP back to the I/O manager; `self` is consumed, so
         // nothing can touch it afterwards.
-        unsafe { ffi::IofCompleteRequest(self.irp.as_ptr(), ffi::IO_NO_INCREMENT as ffi::CCHAR) };
+        unsafe { ffi::IofCompleteRequest(self.irp.as_ptr(), ffi::typed::IO_NO_INCREMENT) };
         Dispatched(status)
     }
 }
@@ -171,7 +184,7 @@ impl Irp {
     /// returned [`PendingIrp`]; the dispatch routine returns `STATUS_PENDING`.
     pub(super) fn into_pending(self) -> (PendingIrp, Dispatched) {
         // SAFETY: the current stack location of a live IRP we own.
-        unsafe { (*self.stack.as_ptr()).Control |= ffi::SL_PENDING_RETURNED as u8 };
+        unsafe { (*self.stack.as_ptr()).Control |= ffi::typed::SL_PENDING_RETURNED };
         (PendingIrp { irp: self.irp }, Dispatched(NtStatus::PENDING))
     }
 }
@@ -206,7 +219,8 @@ impl PendingIrp {
     /// `IoSetCancelRoutine(irp, routine)`.
     pub(super) fn set_cancel_routine(&self, routine: ffi::PDRIVER_CANCEL) {
         let routine = routine.map_or(core::ptr::null_mut(), |f| f as *mut core::ffi::c_void);
-        self.cancel_routine_slot().swap(routine, core::sync::atomic::Ordering::AcqRel);
+        self.cancel_routine_slot()
+            .swap(routine, core::sync::atomic::Ordering::AcqRel);
     }
 
     /// `IoSetCancelRoutine(irp, NULL) != NULL`: true if the cancel routine was still set, so
@@ -221,8 +235,10 @@ impl PendingIrp {
 
     /// `Irp->Cancel`.
     pub(super) fn cancel_requested(&self) -> bool {
-        // SAFETY: the invariant: a live IRP; Cancel is a byte written by IoCancelIrp.
-        let cancel = unsafe { core::ptr::read_volatile(&raw const (*self.irp.as_ptr()).Cancel) };
+        // SAFETY: the invariant: a live IRP; taking a field's address reads nothing.
+        let field = unsafe { &raw const (*self.irp.as_ptr()).Cancel };
+        // SAFETY: Cancel is a byte IoCancelIrp may set concurrently; read it once, volatile.
+        let cancel = unsafe { core::ptr::read_volatile(field) };
         cancel != 0
     }
 
@@ -231,7 +247,14 @@ impl PendingIrp {
         // SAFETY: the invariant: a live IRP we own.
         let context = unsafe { ffi::driver_context(self.irp.as_ptr()) };
         // SAFETY: DriverContext is ours while we own the pending IRP.
-        unsafe { *context = [first as ffi::PVOID, second as ffi::PVOID, core::ptr::null_mut(), core::ptr::null_mut()] };
+        unsafe {
+            *context = [
+                first as ffi::PVOID,
+                second as ffi::PVOID,
+                core::ptr::null_mut(),
+                core::ptr::null_mut(),
+            ];
+        };
     }
 
     /// Completes the IRP with `status`.
@@ -242,6 +265,6 @@ impl PendingIrp {
         // SAFETY: a live pending IRP we own.
         unsafe { ffi::set_io_status(irp, status.raw(), 0) };
         // SAFETY: completion hands the IRP back; `self` is consumed.
-        unsafe { ffi::IofCompleteRequest(irp, ffi::IO_NO_INCREMENT as ffi::CCHAR) };
+        unsafe { ffi::IofCompleteRequest(irp, ffi::typed::IO_NO_INCREMENT) };
     }
 }

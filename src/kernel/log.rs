@@ -27,8 +27,11 @@ impl Write for Line {
 
 /// Prints `handleguard: <message>\n` with `DbgPrint`. Any IRQL (DbgPrint's own contract).
 pub fn print(message: fmt::Arguments<'_>) {
-    let mut line = Line { bytes: [0; LINE], len: 0 };
-    let _ = write!(line, "handleguard: {message}\n");
+    let mut line = Line {
+        bytes: [0; LINE],
+        len: 0,
+    };
+    let _ = writeln!(line, "handleguard: {message}");
     // SAFETY: "%s" with one pointer to a NUL-terminated string (the buffer is zeroed and
     // `write_str` always leaves the last byte 0).
     unsafe {

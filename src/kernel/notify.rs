@@ -98,7 +98,7 @@ struct Slot {
 }
 
 struct Slots {
-    slots: PoolSlice<Slot>,
+    entries: PoolSlice<Slot>,
     /// Head of the free list (`u32::MAX` when full): insert and take are O(1).
     free_head: u32,
     closed: bool,
@@ -150,15 +150,29 @@ impl NotifyTable {
     /// # Safety
     /// `counters` outlives the table (the kernel passes the device extension's counters;
     /// the device outlives every open).
-    pub(super) unsafe fn new(pool: &Pool, capacity: usize, counters: *const NotifyCounters) -> NtResult<Self> {
+    pub(super) unsafe fn new(
+        pool: &Pool,
+        capacity: usize,
+        counters: *const NotifyCounters,
+    ) -> NtResult<Self> {
         let capacity = capacity.min(END as usize);
         let slots = PoolSlice::new(pool, TABLE_TAG, capacity, |index| Slot {
             generation: 0,
-            next_free: u32::try_from(index + 1).ok().filter(|&next| (next as usize) < capacity).unwrap_or(END),
+            next_free: u32::try_from(index + 1)
+                .ok()
+                .filter(|&next| (next as usize) < capacity)
+                .unwrap_or(END),
             record: None,
         })?;
         let free_head = if capacity == 0 { END } else { 0 };
-        Ok(Self { slots: SpinLock::new(Slots { slots, free_head, closed: false }), counters })
+        Ok(Self {
+            slots: SpinLock::new(Slots {
+                entries: slots,
+                free_head,
+                closed: false,
+            }),
+            counters,
+        })
     }
 
     fn counters(&self) -> &NotifyCounters {
@@ -169,10 +183,14 @@ impl NotifyTable {
     /// Number of registrations this open may hold.
     #[must_use]
     pub fn capacity(&self) -> usize {
-        self.slots.lock().slots.len()
+        self.slots.lock().entries.len()
     }
 
-    fn new_record(&self, pool: &Pool, what: Option<Notification>) -> Result<PoolBox<Record>, InsertError> {
+    fn new_record(
+        &self,
+        pool: &Pool,
+        what: Option<Notification>,
+    ) -> Result<PoolBox<Record>, InsertError> {
         let record = Record {
             // A zeroed KTIMER/KDPC, initialised in place below at its final address.
             // SAFETY: all-zero is a valid bit pattern for these plain C structs.
@@ -188,7 +206,9 @@ impl NotifyTable {
         let record = PoolBox::new(pool, RECORD_TAG, record).map_err(|_| InsertError::NoMemory)?;
         // SAFETY: pool memory that will not move; the DPC routine finds its record from the
         // KDPC's address.
-        unsafe { ffi::KeInitializeTimerEx(record.timer.get(), ffi::_TIMER_TYPE::NotificationTimer) };
+        unsafe {
+            ffi::KeInitializeTimerEx(record.timer.get(), ffi::_TIMER_TYPE::NotificationTimer);
+        };
         // SAFETY: as above.
         unsafe { ffi::KeInitializeDpc(record.dpc.get(), Some(notify_dpc), core::ptr::null_mut()) };
         Ok(record)
@@ -201,7 +221,12 @@ impl NotifyTable {
     ///
     /// # Errors
     /// [`InsertError`].
-    pub fn insert(&self, pool: &Pool, what: Notification, due_ms: Option<u32>) -> Result<Key, InsertError> {
+    pub fn insert(
+        &self,
+        pool: &Pool,
+        what: Notification,
+        due_ms: Option<u32>,
+    ) -> Result<Key, InsertError> {
         let mut record = self.new_record(pool, Some(what))?;
         let mut slots = self.slots.lock();
         let (index, generation) = slots.free_slot()?;
@@ -222,7 +247,12 @@ impl NotifyTable {
     ///
     /// # Errors
     /// [`InsertError`] and the IRP.
-    pub fn insert_irp(&self, pool: &Pool, irp: Irp, due_ms: u32) -> Result<Dispatched, (InsertError, Irp)> {
+    pub fn insert_irp(
+        &self,
+        pool: &Pool,
+        irp: Irp,
+        due_ms: u32,
+    ) -> Result<Dispatched, (InsertError, Irp)> {
         let mut record = match self.new_record(pool, None) {
             Ok(record) => record,
             Err(error) => return Err((error, irp)),
@@ -239,7 +269,10 @@ impl NotifyTable {
         let key = Key::new(index, generation);
         record.key = key;
         let (pending, dispatched) = irp.into_pending();
-        pending.set_driver_context(core::ptr::from_ref(self) as usize, key.0 as usize);
+        pending.set_driver_context(
+            core::ptr::from_ref(self) as usize,
+            usize::try_from(key.0).unwrap_or(0),
+        );
         pending.set_cancel_routine(Some(notify_cancel));
         if pending.cancel_requested() && pending.clear_cancel_routine() {
             // Cancelled before it was queued, and the cancel routine will not run: ours.
@@ -296,7 +329,7 @@ impl NotifyTable {
         let capacity = {
             let mut slots = self.slots.lock();
             slots.closed = true;
-            slots.slots.len()
+            slots.entries.len()
         };
         for index in 0..capacity {
             let taken = self.slots.lock().cancel(index);
@@ -318,7 +351,9 @@ impl NotifyTable {
     fn fired(&self, key: Key) {
         let mut slots = self.slots.lock();
         let Some(index) = slots.find(key) else { return };
-        let Some(record) = slots.record_mut(index) else { return };
+        let Some(record) = slots.record_mut(index) else {
+            return;
+        };
         record.armed = false;
         if record.cancel_requested {
             let taken = slots.take(index);
@@ -328,7 +363,6 @@ impl NotifyTable {
         }
         let counters = self.counters();
         match &record.what {
-            None => {}
             Some(Notification::KernelEvent(event)) => {
                 event.set();
                 counters.fired.fetch_add(1, Ordering::Relaxed);
@@ -344,21 +378,20 @@ impl NotifyTable {
                     counters.fired.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            Some(Notification::CompleteIrp(pending)) => {
-                if pending.clear_cancel_routine() {
-                    let taken = slots.take(index);
-                    drop(slots);
-                    if let Some(mut record) = taken {
-                        if let Some(Notification::CompleteIrp(pending)) = record.what.take() {
-                            pending.complete(NtStatus::SUCCESS);
-                        }
-                        counters.active.fetch_sub(1, Ordering::Relaxed);
-                        counters.fired.fetch_add(1, Ordering::Relaxed);
+            Some(Notification::CompleteIrp(pending)) if pending.clear_cancel_routine() => {
+                let taken = slots.take(index);
+                drop(slots);
+                if let Some(mut record) = taken {
+                    if let Some(Notification::CompleteIrp(pending)) = record.what.take() {
+                        pending.complete(NtStatus::SUCCESS);
                     }
+                    counters.active.fetch_sub(1, Ordering::Relaxed);
+                    counters.fired.fetch_add(1, Ordering::Relaxed);
                 }
-                // Otherwise the cancel routine has been called and will find the record
-                // disarmed: it completes the IRP.
             }
+            // The cancel routine has been called and will find the record disarmed: it
+            // completes the IRP. (`None` does not occur: only failed inserts lack a notification.)
+            Some(Notification::CompleteIrp(_)) | None => {}
         }
     }
 
@@ -422,36 +455,36 @@ impl Slots {
             return Err(InsertError::Closing);
         }
         let index = self.free_head as usize;
-        let slot = self.slots.get(index).ok_or(InsertError::Quota)?;
+        let slot = self.entries.get(index).ok_or(InsertError::Quota)?;
         let generation = slot.generation;
         self.free_head = slot.next_free;
         Ok((index, generation))
     }
 
     fn put(&mut self, index: usize, record: PoolBox<Record>) {
-        if let Some(slot) = self.slots.get_mut(index) {
+        if let Some(slot) = self.entries.get_mut(index) {
             slot.record = Some(record);
         }
     }
 
     fn find(&self, key: Key) -> Option<usize> {
         let index = key.slot()?;
-        let slot = self.slots.get(index)?;
+        let slot = self.entries.get(index)?;
         let live = slot.record.as_ref().is_some_and(|record| record.key == key);
         (live && slot.generation == key.generation()).then_some(index)
     }
 
     fn record(&self, index: usize) -> Option<&Record> {
-        self.slots.get(index)?.record.as_deref()
+        self.entries.get(index)?.record.as_deref()
     }
 
     fn record_mut(&mut self, index: usize) -> Option<&mut Record> {
-        self.slots.get_mut(index)?.record.as_deref_mut()
+        self.entries.get_mut(index)?.record.as_deref_mut()
     }
 
     /// Empties the slot; the next record in it gets a new generation.
     fn take(&mut self, index: usize) -> Option<PoolBox<Record>> {
-        let slot = self.slots.get_mut(index)?;
+        let slot = self.entries.get_mut(index)?;
         let record = slot.record.take()?;
         slot.generation = slot.generation.wrapping_add(1);
         slot.next_free = self.free_head;
@@ -463,11 +496,11 @@ impl Slots {
     /// is now ours to finish.
     fn cancel(&mut self, index: usize) -> Option<PoolBox<Record>> {
         let record = self.record_mut(index)?;
-        if let Some(Notification::CompleteIrp(pending)) = &record.what {
-            if !pending.clear_cancel_routine() {
-                // The cancel routine has been called: it finishes this record.
-                return None;
-            }
+        if let Some(Notification::CompleteIrp(pending)) = &record.what
+            && !pending.clear_cancel_routine()
+        {
+            // The cancel routine has been called: it finishes this record.
+            return None;
         }
         self.cancel_after_cancel_routine(index)
     }
@@ -494,11 +527,14 @@ unsafe extern "C" fn notify_dpc(
     _argument2: ffi::PVOID,
 ) {
     let offset = core::mem::offset_of!(Record, dpc);
+    // The KDPC sits at a fixed offset in its (8-aligned) Record: stepping back gives the Record.
+    #[allow(clippy::cast_ptr_alignment)]
     let record = dpc.cast::<u8>().wrapping_sub(offset).cast::<Record>();
     // SAFETY: every KDPC initialised with this routine is the `dpc` field of a Record, and a
     // record whose timer is armed is not freed by anyone but this DPC (module protocol), so
-    // its table pointer and key are readable here.
-    let (table, key) = unsafe { ((*record).table, (*record).key) };
+    // it is readable here; `table` and `key` are not written after insertion.
+    let record = unsafe { &*record };
+    let (table, key) = (record.table, record.key);
     // SAFETY: the table outlives its records' DPCs: its Drop flushes queued DPCs.
     if let Some(table) = unsafe { table.as_ref() } {
         table.fired(key);
@@ -515,7 +551,9 @@ unsafe extern "C" fn notify_cancel(_device: ffi::PDEVICE_OBJECT, irp: ffi::PIRP)
     // SAFETY: we hold the cancel spin lock (cancel routine contract).
     unsafe { ffi::IoReleaseCancelSpinLock(irql) };
     // SAFETY: the IRP is live until someone completes it, and only this routine can now.
-    let context = unsafe { *ffi::driver_context(irp) };
+    let context = unsafe { ffi::driver_context(irp) };
+    // SAFETY: DriverContext of that live IRP, written by insert_irp.
+    let context = unsafe { *context };
     let [table, key, ..] = context;
     // SAFETY: set by insert_irp to the table holding the IRP; an IRP pending on an open keeps
     // its file object, and so the table, alive.

@@ -52,7 +52,10 @@ impl<T: ObjectType> ObjectRef<T> {
     /// # Safety
     /// `object` is a `T` object on which the caller owns one reference, handed over here.
     pub(super) unsafe fn from_referenced(object: ffi::PVOID) -> Option<Self> {
-        NonNull::new(object).map(|object| Self { object, _type: PhantomData })
+        NonNull::new(object).map(|object| Self {
+            object,
+            _type: PhantomData,
+        })
     }
 
     /// The object body, for kernel calls that take it.
@@ -73,7 +76,10 @@ impl<T: ObjectType> Clone for ObjectRef<T> {
         // SAFETY: the object is alive (we hold a reference); the new reference is owned by
         // the returned value.
         unsafe { ffi::ObfReferenceObject(self.object.as_ptr()) };
-        Self { object: self.object, _type: PhantomData }
+        Self {
+            object: self.object,
+            _type: PhantomData,
+        }
     }
 }
 
@@ -89,9 +95,10 @@ impl ObjectRef<Event> {
     /// `KeSetEvent`: signals the event; returns whether it was already signalled.
     ///
     /// IRQL: <= DISPATCH_LEVEL.
+    #[allow(clippy::must_use_candidate)]
     pub fn set(&self) -> bool {
         // SAFETY: an event object's body is a KEVENT, alive while we hold the reference.
-        unsafe { ffi::KeSetEvent(self.object.as_ptr().cast(), 0, ffi::FALSE as ffi::BOOLEAN) != 0 }
+        unsafe { ffi::KeSetEvent(self.object.as_ptr().cast(), 0, ffi::typed::FALSE) != 0 }
     }
 
     /// `KeReadStateEvent`: whether the event is signalled.

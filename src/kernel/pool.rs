@@ -33,7 +33,9 @@ impl Pool {
         // SAFETY: the kernel exports ExAllocatePool2 with exactly this signature
         // (PVOID ExAllocatePool2(POOL_FLAGS, SIZE_T, ULONG)).
         let allocate2 = unsafe { core::mem::transmute::<ffi::PVOID, AllocatePool2>(address) };
-        Self { allocate2: Some(allocate2) }
+        Self {
+            allocate2: Some(allocate2),
+        }
     }
 
     /// Whether `ExAllocatePool2` was found (false on Wine and on Windows before 10 2004).
@@ -50,10 +52,8 @@ impl Pool {
             // SAFETY: ExAllocatePool2 with a valid flag set; returns NULL on failure.
             unsafe { allocate2(ffi::POOL_FLAG_NON_PAGED, size as ffi::SIZE_T, tag) }
         } else {
-            // SAFETY: ExAllocatePoolWithTag with NonPagedPoolNx; returns NULL on failure.
-            let memory = unsafe {
-                ffi::ExAllocatePoolWithTag(ffi::_POOL_TYPE::NonPagedPoolNx, size as ffi::SIZE_T, tag)
-            };
+            // SAFETY: IRQL <= DISPATCH_LEVEL (this function's contract).
+            let memory = unsafe { ffi::allocate_pool_fallback(size as ffi::SIZE_T, tag) };
             if !memory.is_null() {
                 // SAFETY: `memory` is a fresh allocation of `size` bytes.
                 unsafe { core::ptr::write_bytes(memory.cast::<u8>(), 0, size) };
@@ -85,7 +85,12 @@ impl<T> PoolBox<T> {
     /// # Errors
     /// `STATUS_INSUFFICIENT_RESOURCES` if the pool is exhausted.
     pub fn new(pool: &Pool, tag: u32, value: T) -> NtResult<Self> {
-        const { assert!(core::mem::align_of::<T>() <= 16, "pool memory is 16-byte aligned") };
+        const {
+            assert!(
+                core::mem::align_of::<T>() <= 16,
+                "pool memory is 16-byte aligned"
+            );
+        };
         let memory = pool
             .allocate_zeroed(core::mem::size_of::<T>().max(1), tag)
             .ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
@@ -156,8 +161,18 @@ impl<T> PoolSlice<T> {
     ///
     /// # Errors
     /// `STATUS_INSUFFICIENT_RESOURCES` if the pool is exhausted or the size overflows.
-    pub fn new(pool: &Pool, tag: u32, len: usize, mut make: impl FnMut(usize) -> T) -> NtResult<Self> {
-        const { assert!(core::mem::align_of::<T>() <= 16, "pool memory is 16-byte aligned") };
+    pub fn new(
+        pool: &Pool,
+        tag: u32,
+        len: usize,
+        mut make: impl FnMut(usize) -> T,
+    ) -> NtResult<Self> {
+        const {
+            assert!(
+                core::mem::align_of::<T>() <= 16,
+                "pool memory is 16-byte aligned"
+            );
+        };
         let bytes = core::mem::size_of::<T>()
             .checked_mul(len)
             .ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;

@@ -42,13 +42,13 @@ impl KernelHandle {
     /// # Errors
     /// The kernel's status, or `STATUS_OBJECT_TYPE_MISMATCH` if the value is not a DWORD.
     pub fn query_dword(&self, value_name: &[u16]) -> NtResult<u32> {
-        let mut name = UnicodeStr::new(value_name).ok_or(NtStatus::INVALID_PARAMETER)?;
         // KEY_VALUE_PARTIAL_INFORMATION has a 1-byte Data array: room for 4 more bytes.
         #[repr(C)]
         struct DwordValue {
             info: ffi::KEY_VALUE_PARTIAL_INFORMATION,
             rest: [u8; 4],
         }
+        let mut name = UnicodeStr::new(value_name).ok_or(NtStatus::INVALID_PARAMETER)?;
         // SAFETY: all-zero is valid plain data.
         let mut value: DwordValue = unsafe { core::mem::zeroed() };
         let mut result_len: ffi::ULONG = 0;
@@ -59,7 +59,7 @@ impl KernelHandle {
                 name.as_ptr(),
                 ffi::_KEY_VALUE_INFORMATION_CLASS::KeyValuePartialInformation,
                 (&raw mut value).cast(),
-                core::mem::size_of::<DwordValue>() as u32,
+                ffi::typed::size_of::<DwordValue>(),
                 &raw mut result_len,
             )
         };

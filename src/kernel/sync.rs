@@ -16,7 +16,10 @@ unsafe impl<T: Send> Send for SpinLock<T> {}
 impl<T> SpinLock<T> {
     /// A released lock around `value` (`KeInitializeSpinLock` is storing 0).
     pub const fn new(value: T) -> Self {
-        Self { lock: UnsafeCell::new(0), value: UnsafeCell::new(value) }
+        Self {
+            lock: UnsafeCell::new(0),
+            value: UnsafeCell::new(value),
+        }
     }
 
     /// `KeAcquireSpinLockRaiseToDpc`: raises to DISPATCH_LEVEL until the guard drops.
@@ -25,7 +28,10 @@ impl<T> SpinLock<T> {
     pub fn lock(&self) -> SpinLockGuard<'_, T> {
         // SAFETY: a valid KSPIN_LOCK that lives as long as the guard.
         let old_irql = unsafe { ffi::KeAcquireSpinLockRaiseToDpc(self.lock.get()) };
-        SpinLockGuard { owner: self, old_irql }
+        SpinLockGuard {
+            owner: self,
+            old_irql,
+        }
     }
 }
 

@@ -6,6 +6,8 @@ use super::ffi;
 /// # Panics
 /// At compile time, when used in a const, if `N` is wrong or the string is not ASCII.
 #[must_use]
+// Only evaluated in constants (through `wide!`): a bad index is a compile error there.
+#[allow(clippy::indexing_slicing)]
 pub const fn ascii_to_utf16<const N: usize>(text: &str) -> [u16; N] {
     let bytes = text.as_bytes();
     assert!(bytes.len() == N, "length mismatch");

@@ -24,11 +24,17 @@ pub fn file_object_type() -> POBJECT_TYPE {
 /// `irp` points to a live IRP owned by the caller.
 #[must_use]
 pub unsafe fn current_stack_location(irp: PIRP) -> PIO_STACK_LOCATION {
-    // SAFETY: the caller guarantees `irp` is live; `Tail.Overlay` is the member in use while
-    // the IRP is being dispatched.
-    let overlay = unsafe { &(*irp).Tail.Overlay };
+    // SAFETY: the caller guarantees `irp` is live.
+    let irp = unsafe { &*irp };
+    // SAFETY: `Tail.Overlay` is the member in use while the IRP is being dispatched.
+    let overlay = unsafe { &irp.Tail.Overlay };
     // SAFETY: during dispatch the packet-type union holds CurrentStackLocation.
-    unsafe { overlay.__bindgen_anon_2.__bindgen_anon_1.CurrentStackLocation }
+    unsafe {
+        overlay
+            .__bindgen_anon_2
+            .__bindgen_anon_1
+            .CurrentStackLocation
+    }
 }
 
 /// `Irp->AssociatedIrp.SystemBuffer`.
@@ -37,9 +43,11 @@ pub unsafe fn current_stack_location(irp: PIRP) -> PIO_STACK_LOCATION {
 /// `irp` points to a live IRP owned by the caller.
 #[must_use]
 pub unsafe fn system_buffer(irp: PIRP) -> PVOID {
-    // SAFETY: the caller guarantees `irp` is live; for a buffered request the union holds
-    // SystemBuffer (all members are pointer-sized plain data, so the read is defined).
-    unsafe { (*irp).AssociatedIrp.SystemBuffer }
+    // SAFETY: the caller guarantees `irp` is live.
+    let irp = unsafe { &*irp };
+    // SAFETY: for a buffered request the union holds SystemBuffer (all members are plain
+    // pointer-sized data, so the read is defined in any case).
+    unsafe { irp.AssociatedIrp.SystemBuffer }
 }
 
 /// Sets `Irp->IoStatus.Status` and `Irp->IoStatus.Information`.
@@ -59,9 +67,16 @@ pub unsafe fn set_io_status(irp: PIRP, status: NTSTATUS, information: ULONG_PTR)
 /// `stack` is the current stack location of a live `IRP_MJ_DEVICE_CONTROL` IRP.
 #[must_use]
 pub unsafe fn device_io_control_parameters(stack: PIO_STACK_LOCATION) -> (u32, u32, u32) {
-    // SAFETY: for IRP_MJ_DEVICE_CONTROL the Parameters union holds DeviceIoControl.
-    let parameters = unsafe { (*stack).Parameters.DeviceIoControl };
-    (parameters.IoControlCode, parameters.InputBufferLength, parameters.OutputBufferLength)
+    // SAFETY: the caller guarantees `stack` is live.
+    let stack = unsafe { &*stack };
+    // SAFETY: for IRP_MJ_DEVICE_CONTROL the Parameters union holds DeviceIoControl (plain
+    // integers, so the read is defined for other majors too).
+    let parameters = unsafe { stack.Parameters.DeviceIoControl };
+    (
+        parameters.IoControlCode,
+        parameters.InputBufferLength,
+        parameters.OutputBufferLength,
+    )
 }
 
 /// `Irp->Tail.Overlay.DriverContext`: four pointers the owner of a queued IRP may use.
@@ -75,4 +90,15 @@ pub unsafe fn driver_context(irp: PIRP) -> *mut [PVOID; 4] {
     // SAFETY: `overlay` points into the live IRP; DriverContext is the member the owner of
     // a pending IRP uses (the device-queue entry is unused by drivers without StartIo).
     unsafe { &raw mut (*overlay).__bindgen_anon_1.__bindgen_anon_1.DriverContext }
+}
+
+/// Non-paged pool when `ExAllocatePool2` is missing (Wine, Windows before 10 2004):
+/// `ExAllocatePoolWithTag(NonPagedPoolNx)`, not zeroed.
+///
+/// # Safety
+/// IRQL <= DISPATCH_LEVEL.
+#[must_use]
+pub unsafe fn allocate_pool_fallback(size: SIZE_T, tag: ULONG) -> PVOID {
+    // SAFETY: the caller's IRQL contract; returns NULL on failure.
+    unsafe { ExAllocatePoolWithTag(_POOL_TYPE::NonPagedPoolNx, size, tag) }
 }
