@@ -194,6 +194,7 @@ unsafe extern "C" fn unload<D: Driver>(driver: ffi::PDRIVER_OBJECT) {
     }
     // SAFETY: our device, with its extension already dropped.
     unsafe { ffi::IoDeleteDevice(device) };
+    super::log::log!("unloaded");
 }
 
 /// The driver state of `device`.
