@@ -64,6 +64,15 @@ impl Key {
     }
 }
 
+/// Bytes of pool one registration costs: checked against Microsoft's event sample, whose
+/// record holds a LIST_ENTRY, the event or IRP pointer, a KDPC, a KTIMER and the file object
+/// pointer (16 + 8 + 64 + 64 + 8 = 160 bytes on x64).
+pub const RECORD_SIZE: usize = core::mem::size_of::<Record>();
+const _: () = assert!(
+    RECORD_SIZE <= 160,
+    "a registration must not cost more pool than the C sample's"
+);
+
 /// Device-wide registration counters.
 #[derive(Default)]
 pub struct NotifyCounters {
@@ -79,7 +88,6 @@ pub struct NotifyCounters {
 struct Record {
     timer: UnsafeCell<ffi::KTIMER>,
     dpc: UnsafeCell<ffi::KDPC>,
-    table: *const NotifyTable,
     key: Key,
     armed: bool,
     cancel_requested: bool,
@@ -197,7 +205,6 @@ impl NotifyTable {
             timer: UnsafeCell::new(unsafe { core::mem::zeroed() }),
             // SAFETY: as above.
             dpc: UnsafeCell::new(unsafe { core::mem::zeroed() }),
-            table: self,
             key: Key(0),
             armed: false,
             cancel_requested: false,
@@ -210,7 +217,13 @@ impl NotifyTable {
             ffi::KeInitializeTimerEx(record.timer.get(), ffi::_TIMER_TYPE::NotificationTimer);
         };
         // SAFETY: as above.
-        unsafe { ffi::KeInitializeDpc(record.dpc.get(), Some(notify_dpc), core::ptr::null_mut()) };
+        unsafe {
+            ffi::KeInitializeDpc(
+                record.dpc.get(),
+                Some(notify_dpc),
+                core::ptr::from_ref(self).cast_mut().cast(),
+            );
+        }
         Ok(record)
     }
 
@@ -522,7 +535,7 @@ impl Slots {
 /// IRQL: DISPATCH_LEVEL, arbitrary context.
 unsafe extern "C" fn notify_dpc(
     dpc: *mut ffi::KDPC,
-    _context: ffi::PVOID,
+    table: ffi::PVOID,
     _argument1: ffi::PVOID,
     _argument2: ffi::PVOID,
 ) {
@@ -532,11 +545,11 @@ unsafe extern "C" fn notify_dpc(
     let record = dpc.cast::<u8>().wrapping_sub(offset).cast::<Record>();
     // SAFETY: every KDPC initialised with this routine is the `dpc` field of a Record, and a
     // record whose timer is armed is not freed by anyone but this DPC (module protocol), so
-    // it is readable here; `table` and `key` are not written after insertion.
-    let record = unsafe { &*record };
-    let (table, key) = (record.table, record.key);
-    // SAFETY: the table outlives its records' DPCs: its Drop flushes queued DPCs.
-    if let Some(table) = unsafe { table.as_ref() } {
+    // it is readable here; `key` is not written after insertion.
+    let key = unsafe { (*record).key };
+    // SAFETY: the deferred context is the table that owns the record; the table outlives its
+    // records' DPCs (its Drop flushes queued DPCs).
+    if let Some(table) = unsafe { table.cast::<NotifyTable>().as_ref() } {
         table.fired(key);
     }
 }
