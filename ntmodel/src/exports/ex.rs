@@ -1,0 +1,176 @@
+//! Executive exports: pool, `DbgPrint`, `KeBugCheckEx`, `MmGetSystemRoutineAddress`.
+use super::{bad_parameter, require_dispatch_or_below, routine_address, with_context};
+use crate::kernel::Context;
+use crate::pool::{FreeError, tag_text};
+use crate::unicode::read_unicode;
+use crate::verifier::codes;
+use nt_bindings as nt;
+use std::ffi::CStr;
+
+fn allocate(context: &Context, routine: &str, size: usize, tag: u32, zeroed: bool) -> nt::PVOID {
+    if !require_dispatch_or_below(context, routine) {
+        return std::ptr::null_mut();
+    }
+    let mut state = context.kernel.lock();
+    if size == 0 {
+        state.stop(
+            codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+            [0x00, u64::from(crate::kernel::irql()), 0, 0],
+            format!("{routine}: zero-byte pool allocation"),
+        );
+        return std::ptr::null_mut();
+    }
+    if tag == 0 {
+        state.stop(codes::BAD_POOL_CALLER, [0x9B, 0, size as u64, 0], format!("{routine}: pool tag 0"));
+        return std::ptr::null_mut();
+    }
+    state.pool.allocate(size, tag, zeroed, true) as nt::PVOID
+}
+
+/// `ExAllocatePool2`: zeroed unless `POOL_FLAG_UNINITIALIZED`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ExAllocatePool2(Flags: nt::ULONG64, NumberOfBytes: nt::SIZE_T, Tag: nt::ULONG) -> nt::PVOID {
+    with_context("ExAllocatePool2", |context| {
+        let size = usize::try_from(NumberOfBytes).unwrap_or(usize::MAX);
+        if Flags & (nt::POOL_FLAG_NON_PAGED | 0x100) == 0 {
+            bad_parameter(context, "ExAllocatePool2", "neither POOL_FLAG_NON_PAGED nor POOL_FLAG_PAGED");
+            return std::ptr::null_mut();
+        }
+        allocate(context, "ExAllocatePool2", size, Tag, Flags & nt::POOL_FLAG_UNINITIALIZED == 0)
+    })
+}
+
+/// `ExAllocatePoolWithTag`: memory is not zeroed (it holds a garbage pattern).
+#[unsafe(no_mangle)]
+pub extern "C" fn ExAllocatePoolWithTag(PoolType: nt::POOL_TYPE, NumberOfBytes: nt::SIZE_T, Tag: nt::ULONG) -> nt::PVOID {
+    let _ = PoolType;
+    with_context("ExAllocatePoolWithTag", |context| {
+        let size = usize::try_from(NumberOfBytes).unwrap_or(usize::MAX);
+        allocate(context, "ExAllocatePoolWithTag", size, Tag, false)
+    })
+}
+
+/// `ExFreePoolWithTag`: BAD_POOL_CALLER on a double free, a wrong tag or a foreign address;
+/// C4/0x15 if the block holds an armed timer.
+///
+/// # Safety
+/// `P` is a pool allocation of the caller.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ExFreePoolWithTag(P: nt::PVOID, Tag: nt::ULONG) {
+    with_context("ExFreePoolWithTag", |context| {
+        if !require_dispatch_or_below(context, "ExFreePoolWithTag") {
+            return;
+        }
+        let address = P as usize;
+        let mut state = context.kernel.lock();
+        if let Some(allocation) = state.pool.get(address) {
+            let end = address + allocation.size;
+            let armed: Vec<usize> = state.ke.timers.keys().copied().filter(|timer| (address..end).contains(timer)).collect();
+            for timer in armed {
+                state.ke.timers.remove(&timer);
+                state.stop(
+                    codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+                    [0x15, timer as u64, 0, address as u64],
+                    format!("pool block {address:#x} freed while it holds an armed timer at {timer:#x}"),
+                );
+            }
+            let before = state.ke.dpc_queue.len();
+            state.ke.dpc_queue.retain(|queued| !(address..end).contains(&queued.dpc));
+            if state.ke.dpc_queue.len() != before {
+                state.stop(
+                    codes::NTMODEL_CHECK,
+                    [codes::MODEL_BAD_PARAMETER, address as u64, 0, 0],
+                    format!("pool block {address:#x} freed while it holds a queued DPC"),
+                );
+            }
+        }
+        match state.pool.free(address, Tag) {
+            Ok(()) => {}
+            Err(FreeError::DoubleFree) => state.stop(
+                codes::BAD_POOL_CALLER,
+                [codes::POOL_DOUBLE_FREE, 0, address as u64, u64::from(Tag)],
+                format!("pool block {address:#x} freed twice"),
+            ),
+            Err(FreeError::WrongTag(allocated)) => state.stop(
+                codes::BAD_POOL_CALLER,
+                [codes::POOL_WRONG_TAG, address as u64, u64::from(allocated), u64::from(Tag)],
+                format!("pool block {address:#x} allocated with tag '{}' freed with tag '{}'", tag_text(allocated), tag_text(Tag)),
+            ),
+            Err(FreeError::NotAllocated) => state.stop(
+                codes::BAD_POOL_CALLER,
+                [codes::POOL_BAD_ADDRESS, address as u64, 0, 0],
+                format!("ExFreePoolWithTag on {address:#x}, which the pool never allocated"),
+            ),
+        }
+    });
+}
+
+/// `DbgPrint`, for the one way the driver calls it: `DbgPrint("%s", message)`. (C-variadic
+/// functions cannot be defined in stable Rust; with pointer arguments the SysV x86-64 calling
+/// convention passes them exactly like this two-argument function.)
+///
+/// # Safety
+/// Both arguments are NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn DbgPrint(Format: *const nt::CHAR, Argument: *const nt::CHAR) -> nt::ULONG {
+    with_context("DbgPrint", |context| {
+        if Format.is_null() {
+            bad_parameter(context, "DbgPrint", "Format is NULL");
+            return 0;
+        }
+        // SAFETY: the caller passes a NUL-terminated format.
+        let format = unsafe { CStr::from_ptr(Format) }.to_string_lossy().into_owned();
+        let text = if format == "%s" && !Argument.is_null() {
+            // SAFETY: with "%s" the argument is a NUL-terminated string.
+            unsafe { CStr::from_ptr(Argument) }.to_string_lossy().into_owned()
+        } else {
+            context.kernel.lock().stop(
+                codes::NTMODEL_CHECK,
+                [codes::MODEL_DBGPRINT_FORMAT, 0, 0, 0],
+                format!("DbgPrint with format {format:?}: the model only supports DbgPrint(\"%s\", text)"),
+            );
+            format
+        };
+        let text = text.trim_end_matches('\n').to_owned();
+        if std::env::var_os("NTMODEL_DBGPRINT").is_some() {
+            eprintln!("[DbgPrint] {text}");
+        }
+        context.kernel.lock().debug_log.push(text);
+        0
+    })
+}
+
+/// `KeBugCheckEx`: the driver's panic handler on Windows. Prints and aborts.
+#[unsafe(no_mangle)]
+pub extern "C" fn KeBugCheckEx(
+    BugCheckCode: nt::ULONG,
+    BugCheckParameter1: nt::ULONG_PTR,
+    BugCheckParameter2: nt::ULONG_PTR,
+    BugCheckParameter3: nt::ULONG_PTR,
+    BugCheckParameter4: nt::ULONG_PTR,
+) -> ! {
+    eprintln!(
+        "ntmodel: *** KeBugCheckEx({BugCheckCode:#X}, {BugCheckParameter1:#x}, {BugCheckParameter2:#x}, {BugCheckParameter3:#x}, {BugCheckParameter4:#x})"
+    );
+    std::process::abort()
+}
+
+/// `MmGetSystemRoutineAddress`: the model's own export for a name it implements, NULL for
+/// any other name or one the test hid.
+///
+/// # Safety
+/// `SystemRoutineName` is a valid `UNICODE_STRING`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn MmGetSystemRoutineAddress(SystemRoutineName: nt::PUNICODE_STRING) -> nt::PVOID {
+    with_context("MmGetSystemRoutineAddress", |context| {
+        super::require_passive(context, "MmGetSystemRoutineAddress", codes::C4_IRQL_ZW_PASSIVE);
+        // SAFETY: the caller passes a valid string.
+        let Some(name) = (unsafe { read_unicode(SystemRoutineName) }) else {
+            return std::ptr::null_mut();
+        };
+        if context.kernel.lock().hidden_routines.contains(&name) {
+            return std::ptr::null_mut();
+        }
+        routine_address(&name).map_or(std::ptr::null_mut(), |address| address as nt::PVOID)
+    })
+}

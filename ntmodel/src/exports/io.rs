@@ -1,0 +1,201 @@
+//! I/O manager exports: devices, symbolic links, IRP completion, the requestor's process, and
+//! the cancel spin lock.
+use super::{bad_parameter, require_dispatch_or_below, require_passive, with_context};
+use crate::consts::USER_MODE;
+use crate::fields;
+use crate::iomgr;
+use crate::unicode::read_unicode;
+use crate::verifier::codes;
+use nt_bindings as nt;
+
+/// `IoCreateDevice`: a `DEVICE_OBJECT` (plus extension) linked first in the driver's list,
+/// with `DO_DEVICE_INITIALIZING` set.
+///
+/// # Safety
+/// `DriverObject` is the caller's driver object, `DeviceName` NULL or a valid string,
+/// `DeviceObject` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn IoCreateDevice(
+    DriverObject: nt::PDRIVER_OBJECT,
+    DeviceExtensionSize: nt::ULONG,
+    DeviceName: nt::PUNICODE_STRING,
+    DeviceType: nt::ULONG,
+    DeviceCharacteristics: nt::ULONG,
+    Exclusive: nt::BOOLEAN,
+    DeviceObject: *mut nt::PDEVICE_OBJECT,
+) -> nt::NTSTATUS {
+    with_context("IoCreateDevice", |context| {
+        if DeviceObject.is_null() {
+            bad_parameter(context, "IoCreateDevice", "DeviceObject is NULL");
+            return nt::STATUS_INVALID_PARAMETER;
+        }
+        // SAFETY: the caller passes a writable DeviceObject.
+        unsafe { DeviceObject.write(std::ptr::null_mut()) };
+        if !require_passive(context, "IoCreateDevice", codes::C4_IRQL_ZW_PASSIVE) {
+            return nt::STATUS_UNSUCCESSFUL;
+        }
+        // SAFETY: the caller passes NULL or a valid UNICODE_STRING.
+        let name = unsafe { read_unicode(DeviceName) }.filter(|name| !name.is_empty());
+        let result = context.kernel.lock().create_device(
+            DriverObject as usize,
+            DeviceExtensionSize,
+            name,
+            DeviceType,
+            DeviceCharacteristics,
+            Exclusive != 0,
+        );
+        match result {
+            Ok(device) => {
+                // SAFETY: the caller passes a writable DeviceObject.
+                unsafe { DeviceObject.write(device as nt::PDEVICE_OBJECT) };
+                nt::STATUS_SUCCESS
+            }
+            Err(status) => status,
+        }
+    })
+}
+
+/// `IoDeleteDevice`.
+///
+/// # Safety
+/// `DeviceObject` is a device the caller created.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn IoDeleteDevice(DeviceObject: nt::PDEVICE_OBJECT) {
+    with_context("IoDeleteDevice", |context| {
+        require_passive(context, "IoDeleteDevice", codes::C4_IRQL_ZW_PASSIVE);
+        if !context.kernel.lock().delete_device(DeviceObject as usize) {
+            bad_parameter(context, "IoDeleteDevice", "not a live device object (deleted twice?)");
+        }
+    });
+}
+
+/// `IoCreateSymbolicLink`.
+///
+/// # Safety
+/// Both names are valid `UNICODE_STRING`s.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn IoCreateSymbolicLink(SymbolicLinkName: nt::PUNICODE_STRING, DeviceName: nt::PUNICODE_STRING) -> nt::NTSTATUS {
+    with_context("IoCreateSymbolicLink", |context| {
+        if !require_passive(context, "IoCreateSymbolicLink", codes::C4_IRQL_ZW_PASSIVE) {
+            return nt::STATUS_UNSUCCESSFUL;
+        }
+        // SAFETY: the caller passes valid strings.
+        let link = unsafe { read_unicode(SymbolicLinkName) };
+        // SAFETY: as above.
+        let target = unsafe { read_unicode(DeviceName) };
+        let (Some(link), Some(target)) = (link, target) else {
+            return nt::STATUS_INVALID_PARAMETER;
+        };
+        if link.is_empty() {
+            return nt::STATUS_OBJECT_NAME_INVALID;
+        }
+        match context.kernel.lock().create_link(&link, &target, true) {
+            Ok(()) => nt::STATUS_SUCCESS,
+            Err(status) => status,
+        }
+    })
+}
+
+/// `IoDeleteSymbolicLink`.
+///
+/// # Safety
+/// `SymbolicLinkName` is a valid `UNICODE_STRING`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn IoDeleteSymbolicLink(SymbolicLinkName: nt::PUNICODE_STRING) -> nt::NTSTATUS {
+    with_context("IoDeleteSymbolicLink", |context| {
+        if !require_passive(context, "IoDeleteSymbolicLink", codes::C4_IRQL_ZW_PASSIVE) {
+            return nt::STATUS_UNSUCCESSFUL;
+        }
+        // SAFETY: the caller passes a valid string.
+        let Some(link) = (unsafe { read_unicode(SymbolicLinkName) }) else {
+            return nt::STATUS_INVALID_PARAMETER;
+        };
+        match context.kernel.lock().delete_link(&link) {
+            Ok(()) => nt::STATUS_SUCCESS,
+            Err(status) => status,
+        }
+    })
+}
+
+/// `IofCompleteRequest` (`IoCompleteRequest`): completion exactly once.
+///
+/// # Safety
+/// `Irp` is an IRP the caller owns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn IofCompleteRequest(Irp: nt::PIRP, PriorityBoost: nt::CCHAR) {
+    let _ = PriorityBoost;
+    with_context("IofCompleteRequest", |context| iomgr::complete(&context.kernel, Irp as usize));
+}
+
+/// `IoGetCurrentProcess` (`PsGetCurrentProcess`).
+#[unsafe(no_mangle)]
+pub extern "C" fn IoGetCurrentProcess() -> nt::PEPROCESS {
+    with_context("IoGetCurrentProcess", |context| context.process as nt::PEPROCESS)
+}
+
+fn requestor_process(context: &crate::kernel::Context, irp: usize) -> Option<usize> {
+    let state = context.kernel.lock();
+    if !state.io.irps.contains_key(&irp) {
+        return None;
+    }
+    // SAFETY: a live IRP the model issued.
+    let thread = unsafe { fields::irp_thread(irp) };
+    state.process_of_thread(thread)
+}
+
+/// `IoGetRequestorProcess`: the process of `Irp->Tail.Overlay.Thread`.
+///
+/// # Safety
+/// `Irp` is an IRP the caller owns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn IoGetRequestorProcess(Irp: nt::PIRP) -> nt::PEPROCESS {
+    with_context("IoGetRequestorProcess", |context| {
+        requestor_process(context, Irp as usize).map_or(std::ptr::null_mut(), |process| process as nt::PEPROCESS)
+    })
+}
+
+/// `IoIs32bitProcess`: whether the IRP's requestor (or, for NULL, the current process) is a
+/// WOW64 process.
+///
+/// # Safety
+/// `Irp` is NULL or an IRP the caller owns.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn IoIs32bitProcess(Irp: nt::PIRP) -> nt::BOOLEAN {
+    with_context("IoIs32bitProcess", |context| {
+        let process = if Irp.is_null() {
+            Some(context.process)
+        } else {
+            let irp = Irp as usize;
+            let user = context.kernel.lock().io.irps.get(&irp).is_some();
+            // SAFETY: a live IRP the caller owns.
+            let mode = user.then(|| unsafe { (*Irp).RequestorMode });
+            if mode == Some(USER_MODE) { requestor_process(context, irp) } else { None }
+        };
+        let state = context.kernel.lock();
+        u8::from(process.and_then(|process| state.processes.get(&process)).is_some_and(|process| process.wow64))
+    })
+}
+
+/// `IoAcquireCancelSpinLock`.
+///
+/// # Safety
+/// `Irql` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn IoAcquireCancelSpinLock(Irql: nt::PKIRQL) {
+    with_context("IoAcquireCancelSpinLock", |context| {
+        require_dispatch_or_below(context, "IoAcquireCancelSpinLock");
+        let old = iomgr::acquire_cancel_lock(&context.kernel);
+        if Irql.is_null() {
+            bad_parameter(context, "IoAcquireCancelSpinLock", "Irql is NULL");
+        } else {
+            // SAFETY: the caller passes a writable KIRQL.
+            unsafe { Irql.write(old) };
+        }
+    });
+}
+
+/// `IoReleaseCancelSpinLock`.
+#[unsafe(no_mangle)]
+pub extern "C" fn IoReleaseCancelSpinLock(Irql: nt::KIRQL) {
+    with_context("IoReleaseCancelSpinLock", |context| iomgr::release_cancel_lock(&context.kernel, Irql));
+}

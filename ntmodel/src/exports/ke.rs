@@ -1,0 +1,245 @@
+//! Dispatcher exports: events, timers, DPCs, spin locks.
+use super::{bad_parameter, require_dispatch_or_below, with_context};
+use crate::consts::{
+    DISPATCH_LEVEL, EVENT_NOTIFICATION_OBJECT, EVENT_SYNCHRONIZATION_OBJECT, TIMER_NOTIFICATION_OBJECT, TIMER_SYNCHRONIZATION_OBJECT,
+};
+use crate::fields::signal_state;
+use crate::kernel::{self, Context};
+use crate::verifier::codes;
+use nt_bindings as nt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Records a stop if `object` is the body of a deleted object (a stale pointer).
+fn check_not_deleted(context: &Context, routine: &str, object: usize) -> bool {
+    let mut state = context.kernel.lock();
+    if state.graveyard.contains_key(&object) {
+        state.stop(
+            codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+            [codes::C4_BAD_REFERENCE_COUNT, object as u64, 0, 0],
+            format!("{routine} on {object:#x}, an object already deleted (its last reference was dropped)"),
+        );
+        return false;
+    }
+    true
+}
+
+/// `KeInitializeEvent`.
+///
+/// # Safety
+/// `Event` points to writable memory for a `KEVENT`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn KeInitializeEvent(Event: nt::PRKEVENT, Type: nt::EVENT_TYPE, State: nt::BOOLEAN) {
+    with_context("KeInitializeEvent", |context| {
+        if Event.is_null() {
+            bad_parameter(context, "KeInitializeEvent", "Event is NULL");
+            return;
+        }
+        let kind = if Type == nt::_EVENT_TYPE::NotificationEvent { EVENT_NOTIFICATION_OBJECT } else { EVENT_SYNCHRONIZATION_OBJECT };
+        crate::ke::init_event_at(Event as usize, kind, State != 0);
+    });
+}
+
+/// `KeSetEvent`: signals the event; returns the previous state.
+///
+/// # Safety
+/// `Event` points to an initialised `KEVENT`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn KeSetEvent(Event: nt::PRKEVENT, Increment: nt::KPRIORITY, Wait: nt::BOOLEAN) -> nt::LONG {
+    let _ = (Increment, Wait);
+    with_context("KeSetEvent", |context| {
+        require_dispatch_or_below(context, "KeSetEvent");
+        if Event.is_null() {
+            bad_parameter(context, "KeSetEvent", "Event is NULL");
+            return 0;
+        }
+        if !check_not_deleted(context, "KeSetEvent", Event as usize) {
+            return 0;
+        }
+        // SAFETY: the caller passes an initialised KEVENT it keeps alive across the call.
+        unsafe { signal_state(Event as usize) }.swap(1, Ordering::AcqRel)
+    })
+}
+
+/// `KeClearEvent`.
+///
+/// # Safety
+/// `Event` points to an initialised `KEVENT`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn KeClearEvent(Event: nt::PRKEVENT) {
+    with_context("KeClearEvent", |context| {
+        if Event.is_null() {
+            bad_parameter(context, "KeClearEvent", "Event is NULL");
+            return;
+        }
+        if check_not_deleted(context, "KeClearEvent", Event as usize) {
+            // SAFETY: the caller passes an initialised KEVENT it keeps alive across the call.
+            unsafe { signal_state(Event as usize) }.store(0, Ordering::Release);
+        }
+    });
+}
+
+/// `KeReadStateEvent`.
+///
+/// # Safety
+/// `Event` points to an initialised `KEVENT`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn KeReadStateEvent(Event: nt::PRKEVENT) -> nt::LONG {
+    with_context("KeReadStateEvent", |context| {
+        if Event.is_null() {
+            bad_parameter(context, "KeReadStateEvent", "Event is NULL");
+            return 0;
+        }
+        if !check_not_deleted(context, "KeReadStateEvent", Event as usize) {
+            return 0;
+        }
+        // SAFETY: the caller passes an initialised KEVENT it keeps alive across the call.
+        unsafe { signal_state(Event as usize) }.load(Ordering::Acquire)
+    })
+}
+
+/// `KeInitializeTimerEx`.
+///
+/// # Safety
+/// `Timer` points to writable memory for a `KTIMER`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn KeInitializeTimerEx(Timer: nt::PKTIMER, Type: nt::TIMER_TYPE) {
+    with_context("KeInitializeTimerEx", |context| {
+        if Timer.is_null() {
+            bad_parameter(context, "KeInitializeTimerEx", "Timer is NULL");
+            return;
+        }
+        let timer = Timer as usize;
+        let mut state = context.kernel.lock();
+        if state.ke.timers.remove(&timer).is_some() {
+            state.stop(
+                codes::NTMODEL_CHECK,
+                [codes::MODEL_BAD_PARAMETER, timer as u64, 0, 0],
+                format!("KeInitializeTimerEx on the armed timer {timer:#x}"),
+            );
+        }
+        let kind = if Type == nt::_TIMER_TYPE::NotificationTimer { TIMER_NOTIFICATION_OBJECT } else { TIMER_SYNCHRONIZATION_OBJECT };
+        crate::ke::init_timer_at(timer, kind);
+    });
+}
+
+/// `KeSetTimer`: negative `DueTime` is relative (100 ns units), positive absolute system time.
+/// Returns whether the timer was already armed.
+///
+/// # Safety
+/// `Timer` is an initialised `KTIMER`, `Dpc` NULL or an initialised `KDPC`; both stay valid
+/// until the timer fires or is cancelled.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn KeSetTimer(Timer: nt::PKTIMER, DueTime: nt::LARGE_INTEGER, Dpc: nt::PKDPC) -> nt::BOOLEAN {
+    with_context("KeSetTimer", |context| {
+        require_dispatch_or_below(context, "KeSetTimer");
+        if Timer.is_null() {
+            bad_parameter(context, "KeSetTimer", "Timer is NULL");
+            return 0;
+        }
+        // SAFETY: every bit pattern of a LARGE_INTEGER is a valid LONGLONG.
+        let due = unsafe { DueTime.QuadPart };
+        u8::from(context.kernel.lock().set_timer(Timer as usize, due, Dpc as usize))
+    })
+}
+
+/// `KeCancelTimer`: TRUE if the timer was armed (and now is not).
+///
+/// # Safety
+/// `Timer` is an initialised `KTIMER`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn KeCancelTimer(Timer: nt::PKTIMER) -> nt::BOOLEAN {
+    with_context("KeCancelTimer", |context| {
+        require_dispatch_or_below(context, "KeCancelTimer");
+        u8::from(context.kernel.lock().ke.timers.remove(&(Timer as usize)).is_some())
+    })
+}
+
+/// `KeInitializeDpc`.
+///
+/// # Safety
+/// `Dpc` points to writable memory for a `KDPC`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn KeInitializeDpc(Dpc: nt::PRKDPC, DeferredRoutine: nt::PKDEFERRED_ROUTINE, DeferredContext: nt::PVOID) {
+    with_context("KeInitializeDpc", |context| {
+        if Dpc.is_null() {
+            bad_parameter(context, "KeInitializeDpc", "Dpc is NULL");
+            return;
+        }
+        crate::ke::init_dpc_at(Dpc as usize, DeferredRoutine, DeferredContext as usize);
+    });
+}
+
+/// `KeFlushQueuedDpcs`: returns when every queued DPC has run (queued ones run here).
+#[unsafe(no_mangle)]
+pub extern "C" fn KeFlushQueuedDpcs() {
+    with_context("KeFlushQueuedDpcs", |context| {
+        if kernel::irql() != crate::consts::PASSIVE_LEVEL {
+            context.kernel.lock().stop(
+                codes::NTMODEL_CHECK,
+                [codes::MODEL_WRONG_IRQL, u64::from(kernel::irql()), 0, 0],
+                "KeFlushQueuedDpcs above PASSIVE_LEVEL (deadlocks on Windows)",
+            );
+            return;
+        }
+        crate::ke::flush_dpcs(&context.kernel);
+    });
+}
+
+/// `KeAcquireSpinLockRaiseToDpc`: spins until the lock word is free, raises to
+/// `DISPATCH_LEVEL`; returns the old IRQL.
+///
+/// # Safety
+/// `SpinLock` points to a `KSPIN_LOCK` that every user accesses through these routines.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn KeAcquireSpinLockRaiseToDpc(SpinLock: nt::PKSPIN_LOCK) -> nt::KIRQL {
+    with_context("KeAcquireSpinLockRaiseToDpc", |context| {
+        require_dispatch_or_below(context, "KeAcquireSpinLockRaiseToDpc");
+        let old = kernel::set_irql(kernel::irql().max(DISPATCH_LEVEL));
+        if SpinLock.is_null() {
+            bad_parameter(context, "KeAcquireSpinLockRaiseToDpc", "SpinLock is NULL");
+            return old;
+        }
+        // SAFETY: a KSPIN_LOCK is an aligned ULONG_PTR the caller keeps alive, accessed only
+        // through the spin lock routines (atomically).
+        let word = unsafe { AtomicUsize::from_ptr(SpinLock.cast::<usize>()) };
+        let token = crate::ke::thread_token();
+        loop {
+            match word.compare_exchange_weak(0, token, Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => return old,
+                Err(owner) if owner == token => {
+                    context.kernel.lock().stop(
+                        codes::NTMODEL_CHECK,
+                        [codes::MODEL_SPIN_LOCK, SpinLock as u64, 0, 0],
+                        "spin lock acquired recursively by the thread that holds it (deadlocks on Windows)",
+                    );
+                    return old;
+                }
+                Err(_) => std::hint::spin_loop(),
+            }
+        }
+    })
+}
+
+/// `KeReleaseSpinLock`: releases the lock and lowers the IRQL to `NewIrql`.
+///
+/// # Safety
+/// `SpinLock` points to a `KSPIN_LOCK` held by this thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn KeReleaseSpinLock(SpinLock: nt::PKSPIN_LOCK, NewIrql: nt::KIRQL) {
+    with_context("KeReleaseSpinLock", |context| {
+        if SpinLock.is_null() {
+            bad_parameter(context, "KeReleaseSpinLock", "SpinLock is NULL");
+        } else {
+            // SAFETY: as for KeAcquireSpinLockRaiseToDpc.
+            let word = unsafe { AtomicUsize::from_ptr(SpinLock.cast::<usize>()) };
+            if word.compare_exchange(crate::ke::thread_token(), 0, Ordering::Release, Ordering::Relaxed).is_err() {
+                context.kernel.lock().stop(
+                    codes::NTMODEL_CHECK,
+                    [codes::MODEL_SPIN_LOCK, SpinLock as u64, 1, 0],
+                    "KeReleaseSpinLock of a spin lock this thread does not hold",
+                );
+            }
+        }
+        kernel::set_irql(NewIrql);
+    });
+}

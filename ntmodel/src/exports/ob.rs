@@ -1,0 +1,379 @@
+//! Object manager exports: references by handle and by pointer, dereference, opening a handle
+//! to an object, and closing handles (`ZwClose` / `NtClose` / `ObCloseHandle`).
+use super::{bad_parameter, require_dispatch_or_below, require_passive, with_context};
+use crate::consts::{CURRENT_PROCESS, CURRENT_THREAD, KERNEL_MODE, PASSIVE_LEVEL};
+use crate::iomgr;
+use crate::kernel::{self, Context, Deferred};
+use crate::object::{Closed, access_check, grant_unchecked, is_kernel_handle};
+use crate::object_type::ObjectKind;
+use crate::verifier::codes;
+use nt_bindings as nt;
+
+/// The kind a `POBJECT_TYPE` argument names: `Ok(None)` for NULL, `Err` for a pointer that is
+/// no object type.
+fn kind_argument(context: &Context, routine: &str, object_type: nt::POBJECT_TYPE) -> Result<Option<ObjectKind>, nt::NTSTATUS> {
+    if object_type.is_null() {
+        return Ok(None);
+    }
+    match ObjectKind::from_type_pointer(object_type) {
+        Some(kind) => Ok(Some(kind)),
+        None => {
+            bad_parameter(context, routine, "ObjectType is not an object type (passed *ExEventObjectType's address instead of its value?)");
+            Err(nt::STATUS_OBJECT_TYPE_MISMATCH)
+        }
+    }
+}
+
+/// Records the stop for a pointer that is not a live object: C4/0x3F if it was one.
+fn not_an_object(context: &Context, routine: &str, object: usize) {
+    let mut state = context.kernel.lock();
+    if state.graveyard.contains_key(&object) {
+        state.stop(
+            codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+            [codes::C4_BAD_REFERENCE_COUNT, object as u64, 0, 0],
+            format!("{routine} on object {object:#x} whose reference count already dropped to zero (deleted)"),
+        );
+    } else {
+        state.stop(
+            codes::NTMODEL_CHECK,
+            [codes::MODEL_NOT_AN_OBJECT, object as u64, 0, 0],
+            format!("{routine} on {object:#x}, which is not an object"),
+        );
+    }
+}
+
+/// Runs a close that became due, now at `PASSIVE_LEVEL` (as NT does inline) or later.
+fn run_or_defer(context: &Context, deferred: Option<Deferred>) {
+    let Some(deferred) = deferred else {
+        return;
+    };
+    if kernel::irql() == PASSIVE_LEVEL {
+        iomgr::run_deferred_now(&context.kernel, deferred);
+    } else {
+        context.kernel.lock().deferred.push_back(deferred);
+    }
+}
+
+/// `ObReferenceObjectByHandle`.
+///
+/// # Safety
+/// `Object` is writable; `HandleInformation` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ObReferenceObjectByHandle(
+    Handle: nt::HANDLE,
+    DesiredAccess: nt::ACCESS_MASK,
+    ObjectType: nt::POBJECT_TYPE,
+    AccessMode: nt::KPROCESSOR_MODE,
+    Object: *mut nt::PVOID,
+    HandleInformation: nt::POBJECT_HANDLE_INFORMATION,
+) -> nt::NTSTATUS {
+    with_context("ObReferenceObjectByHandle", |context| {
+        if Object.is_null() {
+            bad_parameter(context, "ObReferenceObjectByHandle", "Object is NULL");
+            return nt::STATUS_INVALID_PARAMETER;
+        }
+        // SAFETY: the caller passes a writable Object; it is NULL on every failure.
+        unsafe { Object.write(std::ptr::null_mut()) };
+        if !require_passive(context, "ObReferenceObjectByHandle", codes::C4_IRQL_OB_PASSIVE) {
+            return nt::STATUS_UNSUCCESSFUL;
+        }
+        let kind = match kind_argument(context, "ObReferenceObjectByHandle", ObjectType) {
+            Ok(kind) => kind,
+            Err(status) => return status,
+        };
+        let value = Handle as u64;
+        let mode = if AccessMode == KERNEL_MODE { KERNEL_MODE } else { crate::consts::USER_MODE };
+        let mut state = context.kernel.lock();
+        if value == 0 {
+            state.stop(
+                codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+                [codes::C4_NULL_HANDLE, 0, ObjectType as u64, 0],
+                "NULL handle passed to ObReferenceObjectByHandle",
+            );
+        } else if mode == KERNEL_MODE
+            && !is_kernel_handle(value)
+            && value != CURRENT_PROCESS
+            && value != CURRENT_THREAD
+            && !state.is_system(context.process)
+        {
+            state.stop(
+                codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+                [codes::C4_USER_HANDLE_AS_KERNEL, value, context.process as u64, ObjectType as u64],
+                format!("driver referenced a user-mode handle ({value:#x}) as KernelMode in a user process (pass Irp->RequestorMode)"),
+            );
+        } else if mode != KERNEL_MODE
+            && is_kernel_handle(value)
+            && state.lookup_handle(state.system_process, value, KERNEL_MODE).is_some_and(|entry| entry.by_driver)
+        {
+            state.stop(
+                codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+                [codes::C4_KERNEL_HANDLE_AS_USER, value, context.process as u64, ObjectType as u64],
+                format!("driver referenced its own kernel handle ({value:#x}) as UserMode"),
+            );
+        }
+        match state.reference_by_handle(context.process, context.thread, value, DesiredAccess, kind, mode, true) {
+            Ok(referenced) => {
+                // SAFETY: the caller passes a writable Object.
+                unsafe { Object.write(referenced.object as nt::PVOID) };
+                // SAFETY: the caller passes NULL or a writable OBJECT_HANDLE_INFORMATION.
+                if let Some(information) = unsafe { HandleInformation.as_mut() } {
+                    information.HandleAttributes = referenced.attributes;
+                    information.GrantedAccess = referenced.granted;
+                }
+                nt::STATUS_SUCCESS
+            }
+            Err(status) => status,
+        }
+    })
+}
+
+/// `ObReferenceObjectByPointer`.
+///
+/// # Safety
+/// `Object` is an object pointer the caller holds a reference to.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ObReferenceObjectByPointer(
+    Object: nt::PVOID,
+    DesiredAccess: nt::ACCESS_MASK,
+    ObjectType: nt::POBJECT_TYPE,
+    AccessMode: nt::KPROCESSOR_MODE,
+) -> nt::NTSTATUS {
+    let _ = DesiredAccess;
+    with_context("ObReferenceObjectByPointer", |context| {
+        if !require_dispatch_or_below(context, "ObReferenceObjectByPointer") {
+            return nt::STATUS_UNSUCCESSFUL;
+        }
+        let kind = match kind_argument(context, "ObReferenceObjectByPointer", ObjectType) {
+            Ok(kind) => kind,
+            Err(status) => return status,
+        };
+        let object = Object as usize;
+        let mut state = context.kernel.lock();
+        let Some(header) = state.object(object) else {
+            drop(state);
+            not_an_object(context, "ObReferenceObjectByPointer", object);
+            return nt::STATUS_INVALID_PARAMETER;
+        };
+        if AccessMode != KERNEL_MODE && kind != Some(header.kind) {
+            return nt::STATUS_OBJECT_TYPE_MISMATCH;
+        }
+        state.add_reference(object, true);
+        nt::STATUS_SUCCESS
+    })
+}
+
+/// `ObfReferenceObject`: returns the new logical count (references + handles).
+///
+/// # Safety
+/// `Object` is an object pointer the caller holds a reference to.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ObfReferenceObject(Object: nt::PVOID) -> nt::LONG_PTR {
+    with_context("ObfReferenceObject", |context| {
+        let object = Object as usize;
+        let mut state = context.kernel.lock();
+        if state.add_reference(object, true).is_none() {
+            drop(state);
+            not_an_object(context, "ObfReferenceObject", object);
+            return 0;
+        }
+        state.object(object).map_or(0, |header| (header.refs + u64::from(header.handles)) as nt::LONG_PTR)
+    })
+}
+
+/// `ObfDereferenceObject`: drops a reference; the last one deletes the object (a file object's
+/// last reference sends `IRP_MJ_CLOSE`). Returns the new logical count.
+///
+/// # Safety
+/// `Object` is an object pointer the caller holds a reference to.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ObfDereferenceObject(Object: nt::PVOID) -> nt::LONG_PTR {
+    with_context("ObfDereferenceObject", |context| {
+        let object = Object as usize;
+        let mut state = context.kernel.lock();
+        let handles = state.object(object).map_or(0, |header| header.handles);
+        match state.drop_reference(object, true) {
+            Ok((left, deferred)) => {
+                drop(state);
+                run_or_defer(context, deferred);
+                (left + u64::from(handles)) as nt::LONG_PTR
+            }
+            Err(()) => {
+                let live = state.object(object).is_some();
+                drop(state);
+                if live {
+                    context.kernel.lock().stop(
+                        codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+                        [codes::C4_BAD_REFERENCE_COUNT, object as u64, 0, 0],
+                        format!("ObDereferenceObject on {object:#x} without a reference to drop (more dereferences than references)"),
+                    );
+                } else {
+                    not_an_object(context, "ObDereferenceObject", object);
+                }
+                0
+            }
+        }
+    })
+}
+
+/// `ObOpenObjectByPointer`: a handle to `Object` in the current process's table, or the kernel
+/// table with `OBJ_KERNEL_HANDLE` from kernel mode.
+///
+/// # Safety
+/// `Object` is an object pointer the caller holds a reference to; `Handle` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ObOpenObjectByPointer(
+    Object: nt::PVOID,
+    HandleAttributes: nt::ULONG,
+    PassedAccessState: nt::PACCESS_STATE,
+    DesiredAccess: nt::ACCESS_MASK,
+    ObjectType: nt::POBJECT_TYPE,
+    AccessMode: nt::KPROCESSOR_MODE,
+    Handle: nt::PHANDLE,
+) -> nt::NTSTATUS {
+    let _ = PassedAccessState;
+    with_context("ObOpenObjectByPointer", |context| {
+        if Handle.is_null() {
+            bad_parameter(context, "ObOpenObjectByPointer", "Handle is NULL");
+            return nt::STATUS_INVALID_PARAMETER;
+        }
+        // SAFETY: the caller passes a writable Handle.
+        unsafe { Handle.write(std::ptr::null_mut()) };
+        if !require_passive(context, "ObOpenObjectByPointer", codes::C4_IRQL_OB_PASSIVE) {
+            return nt::STATUS_UNSUCCESSFUL;
+        }
+        let kind = match kind_argument(context, "ObOpenObjectByPointer", ObjectType) {
+            Ok(kind) => kind,
+            Err(status) => return status,
+        };
+        let object = Object as usize;
+        let mut state = context.kernel.lock();
+        let Some(header) = state.object(object) else {
+            drop(state);
+            not_an_object(context, "ObOpenObjectByPointer", object);
+            return nt::STATUS_INVALID_PARAMETER;
+        };
+        let object_kind = header.kind;
+        if kind.is_some_and(|kind| kind != object_kind) {
+            return nt::STATUS_OBJECT_TYPE_MISMATCH;
+        }
+        let kernel_mode = AccessMode == KERNEL_MODE;
+        let kernel_handle = kernel_mode && HandleAttributes & nt::OBJ_KERNEL_HANDLE != 0;
+        let desired = object_kind.map_generic(DesiredAccess);
+        let granted = if !kernel_mode || HandleAttributes & nt::OBJ_FORCE_ACCESS_CHECK != 0 {
+            let user = state.user_of(context.process);
+            match access_check(object_kind, header.security.as_ref(), &user, desired) {
+                Ok(granted) => granted,
+                Err(status) => return status,
+            }
+        } else {
+            grant_unchecked(object_kind, desired)
+        };
+        if kernel_mode && !kernel_handle && !state.is_system(context.process) {
+            state.stop(
+                codes::NTMODEL_CHECK,
+                [codes::MODEL_PRIVATE_HANDLE_IN_USER_PROCESS, object as u64, context.process as u64, 0],
+                "ObOpenObjectByPointer(KernelMode) without OBJ_KERNEL_HANDLE in a user process: the driver's private handle would be visible to (and closable by) the user process",
+            );
+            return nt::STATUS_ACCESS_DENIED;
+        }
+        let value = state.create_handle(context.process, object, granted, HandleAttributes, kernel_handle, true);
+        // SAFETY: the caller passes a writable Handle.
+        unsafe { Handle.write(value as nt::HANDLE) };
+        nt::STATUS_SUCCESS
+    })
+}
+
+/// Closes `value` as a caller in `mode`. From kernel mode an invalid (or protected) handle
+/// is bug check 0x93; NULL and pseudo-handles just fail.
+pub(crate) fn close(context: &Context, routine: &str, value: u64, mode: i8) -> nt::NTSTATUS {
+    let result = context.kernel.lock().close_handle(context.process, value, mode);
+    match result {
+        Err(status) => {
+            if mode == KERNEL_MODE && value != 0 && value != CURRENT_PROCESS && value != CURRENT_THREAD {
+                context.kernel.lock().stop(
+                    codes::INVALID_KERNEL_HANDLE,
+                    [value, u64::from(status == crate::consts::STATUS_HANDLE_NOT_CLOSABLE), 0, 0],
+                    format!("{routine} from kernel mode with an invalid or protected handle {value:#x}"),
+                );
+            }
+            status
+        }
+        Ok(closed) => {
+            if let Closed::NeedsCleanup(file) = closed {
+                iomgr::cleanup(&context.kernel, file);
+            }
+            if kernel::irql() == PASSIVE_LEVEL {
+                let due: Vec<Deferred> = {
+                    let mut state = context.kernel.lock();
+                    let due: Vec<Deferred> = state.deferred.iter().copied().filter(|item| matches!(item, Deferred::Close(_))).collect();
+                    state.deferred.retain(|item| !matches!(item, Deferred::Close(_)));
+                    due
+                };
+                for item in due {
+                    iomgr::run_deferred_now(&context.kernel, item);
+                }
+            }
+            nt::STATUS_SUCCESS
+        }
+    }
+}
+
+/// Records the model's stop for a `Zw` call on a handle of the user process's own table.
+pub(crate) fn check_user_handle_in_zw(context: &Context, routine: &str, value: u64) {
+    if value == 0 || is_kernel_handle(value) || value == CURRENT_PROCESS || value == CURRENT_THREAD {
+        return;
+    }
+    let mut state = context.kernel.lock();
+    if state.is_system(context.process) || !state.handle_exists(context.process, value, KERNEL_MODE) {
+        return;
+    }
+    state.stop(
+        codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+        [codes::C4_USER_HANDLE_AS_KERNEL, value, context.process as u64, 0],
+        format!("{routine} (KernelMode, no access checks) on a handle ({value:#x}) of the user process's table"),
+    );
+}
+
+/// `ZwClose`: closes a handle with previous mode `KernelMode`.
+///
+/// # Safety
+/// None beyond the NT contract; any value is accepted.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ZwClose(Handle: nt::HANDLE) -> nt::NTSTATUS {
+    with_context("ZwClose", |context| {
+        if !require_passive(context, "ZwClose", codes::C4_IRQL_ZW_PASSIVE) {
+            return nt::STATUS_UNSUCCESSFUL;
+        }
+        check_user_handle_in_zw(context, "ZwClose", Handle as u64);
+        kernel::with_previous_mode(KERNEL_MODE, || close(context, "ZwClose", Handle as u64, KERNEL_MODE))
+    })
+}
+
+/// `NtClose`: closes a handle with the thread's previous mode.
+///
+/// # Safety
+/// None beyond the NT contract; any value is accepted.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NtClose(Handle: nt::HANDLE) -> nt::NTSTATUS {
+    with_context("NtClose", |context| {
+        if !require_passive(context, "NtClose", codes::C4_IRQL_ZW_PASSIVE) {
+            return nt::STATUS_UNSUCCESSFUL;
+        }
+        close(context, "NtClose", Handle as u64, context.previous_mode)
+    })
+}
+
+/// `ObCloseHandle`: closes a handle as a caller in `PreviousMode`.
+///
+/// # Safety
+/// None beyond the NT contract; any value is accepted.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ObCloseHandle(Handle: nt::HANDLE, PreviousMode: nt::KPROCESSOR_MODE) -> nt::NTSTATUS {
+    with_context("ObCloseHandle", |context| {
+        if !require_passive(context, "ObCloseHandle", codes::C4_IRQL_OB_PASSIVE) {
+            return nt::STATUS_UNSUCCESSFUL;
+        }
+        let mode = if PreviousMode == KERNEL_MODE { KERNEL_MODE } else { crate::consts::USER_MODE };
+        close(context, "ObCloseHandle", Handle as u64, mode)
+    })
+}

@@ -1,0 +1,63 @@
+//! `ntmodel`: the model kernel. It *is* the slice of ntoskrnl the handleguard driver imports,
+//! compiled for the host: every import is a `#[no_mangle] extern "C"` definition here, with NT's
+//! handle semantics (per-process handle tables, the kernel handle table, granted access,
+//! previous mode, object types, references and handle counts), an I/O manager that builds real
+//! IRPs, pool, events, timers and DPCs on a virtual clock, a registry and a small file
+//! namespace with per-file security, and a verifier that records where Driver Verifier would
+//! bug check.
+//!
+//! Tests drive it like a program would: [`Kernel::new`], [`Kernel::load_driver`],
+//! [`Kernel::create_process`], then [`Process::open`], [`Process::ioctl`], [`Process::close`],
+//! [`Kernel::advance_ms`], [`Kernel::unload_driver`]. Conformance tests call the exports
+//! directly inside [`Kernel::run_in`].
+//!
+//! State lives in a kernel instance found through the calling thread's context, so tests in
+//! parallel threads never see each other's objects.
+
+mod block;
+mod consts;
+mod fields;
+mod files;
+mod handle_table;
+mod io;
+mod iomgr;
+mod ke;
+mod kernel;
+mod loader;
+mod object;
+mod object_type;
+mod pool;
+mod process;
+mod registry;
+mod report;
+mod test_api;
+mod unicode;
+mod user;
+mod verifier;
+
+pub mod exports;
+
+pub use exports::ex::{DbgPrint, ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag, KeBugCheckEx, MmGetSystemRoutineAddress};
+pub use exports::io::{
+    IoAcquireCancelSpinLock, IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice, IoDeleteSymbolicLink, IoGetCurrentProcess,
+    IoGetRequestorProcess, IoIs32bitProcess, IoReleaseCancelSpinLock, IofCompleteRequest,
+};
+pub use exports::ke::{
+    KeAcquireSpinLockRaiseToDpc, KeCancelTimer, KeClearEvent, KeFlushQueuedDpcs, KeInitializeDpc, KeInitializeEvent, KeInitializeTimerEx,
+    KeReadStateEvent, KeReleaseSpinLock, KeSetEvent, KeSetTimer,
+};
+pub use exports::ob::{NtClose, ObCloseHandle, ObOpenObjectByPointer, ObReferenceObjectByHandle, ObReferenceObjectByPointer, ObfDereferenceObject, ObfReferenceObject, ZwClose};
+pub use exports::zw::{ZwCreateEvent, ZwCreateFile, ZwOpenKey, ZwQueryInformationFile, ZwQueryValueKey, ZwReadFile};
+pub use loader::DriverEntryFn;
+pub use object_type::{ExEventObjectType, IoFileObjectType, ObjectTypeExport, PsProcessType, PsThreadType};
+pub use pool::TagStats;
+pub use report::LeakReport;
+pub use test_api::{FileSecurity, Kernel, PreviousMode};
+pub use user::{EventKind, FileOpen, IoOutcome, PendingIrp, Process, User};
+pub use verifier::{Stop, codes};
+
+/// Handle values and constants tests need that the bindings do not carry.
+pub mod constants {
+    pub use crate::consts::{CURRENT_PROCESS, CURRENT_THREAD, KERNEL_HANDLE_FLAG, OBJ_AUDIT_OBJECT_CLOSE, OBJ_PROTECT_CLOSE};
+    pub use crate::consts::{STATUS_HANDLE_NOT_CLOSABLE, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_NO_SUCH_DEVICE};
+}
