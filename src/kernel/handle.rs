@@ -125,9 +125,10 @@ impl UserHandle {
     /// IRQL: PASSIVE_LEVEL, in the requestor's context (checked first).
     ///
     /// # Errors
-    /// [`Refused::WrongContext`] outside the requesting process; otherwise the kernel's
-    /// status (`STATUS_INVALID_HANDLE`, `STATUS_OBJECT_TYPE_MISMATCH`,
-    /// `STATUS_ACCESS_DENIED`, ...).
+    /// [`Refused::WrongContext`] outside the requesting process; `STATUS_INVALID_HANDLE`
+    /// for NULL (checked here: Driver Verifier stops a driver that passes NULL on);
+    /// otherwise the kernel's status (`STATUS_INVALID_HANDLE`,
+    /// `STATUS_OBJECT_TYPE_MISMATCH`, `STATUS_ACCESS_DENIED`, ...).
     pub fn reference<T: ObjectType>(
         self,
         irp: &Irp,
@@ -135,6 +136,11 @@ impl UserHandle {
     ) -> Result<ObjectRef<T>, Refused> {
         if !irp.in_requestor_context() {
             return Err(Refused::WrongContext);
+        }
+        if self.0 == 0 {
+            // The kernel would say STATUS_INVALID_HANDLE too, but Driver Verifier bug checks
+            // (C4/0xF5) on a NULL handle passed to ObReferenceObjectByHandle: refuse it here.
+            return Err(Refused::Status(NtStatus::INVALID_HANDLE));
         }
         let value =
             usize::try_from(self.0).map_err(|_| Refused::Status(NtStatus::INVALID_HANDLE))?;
