@@ -86,8 +86,9 @@ impl Block {
         if count == 0 {
             return;
         }
+        let target = self.ptr.as_ptr().wrapping_add(offset);
         // SAFETY: offset + count <= len, inside our allocation; `bytes` is a separate slice.
-        unsafe { self.ptr.as_ptr().add(offset).copy_from_nonoverlapping(bytes.as_ptr(), count) };
+        unsafe { target.copy_from_nonoverlapping(bytes.as_ptr(), count) };
     }
 
     /// Copies `count` bytes from `offset`, clipped to the block.
@@ -96,8 +97,9 @@ impl Block {
         let count = count.min(room);
         let mut out = vec![0u8; count];
         if count > 0 {
+            let source = self.ptr.as_ptr().wrapping_add(offset);
             // SAFETY: offset + count <= len, inside our allocation; `out` has count bytes.
-            unsafe { out.as_mut_ptr().copy_from_nonoverlapping(self.ptr.as_ptr().add(offset), count) };
+            unsafe { out.as_mut_ptr().copy_from_nonoverlapping(source, count) };
         }
         out
     }

@@ -17,6 +17,21 @@ status! {
     STATUS_HANDLE_NOT_CLOSABLE = 0xC000_0235,
 }
 
+/// An NTSTATUS's bits, for bug check parameters.
+pub fn status_bits(status: nt::NTSTATUS) -> u64 {
+    u64::from(status.cast_unsigned())
+}
+
+/// `NT_ERROR(status)`: severity 3.
+pub fn is_error(status: nt::NTSTATUS) -> bool {
+    status.cast_unsigned() >> 30 == 3
+}
+
+/// An `IRP_MJ_*` constant as the `UCHAR` of a stack location.
+pub fn major(function: u32) -> u8 {
+    u8::try_from(function).unwrap_or(u8::MAX)
+}
+
 /// `OBJ_PROTECT_CLOSE`: the handle cannot be closed.
 pub const OBJ_PROTECT_CLOSE: u32 = 0x1;
 /// `OBJ_AUDIT_OBJECT_CLOSE`: generate an audit on close.

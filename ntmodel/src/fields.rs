@@ -18,7 +18,8 @@ pub unsafe fn irp_io_status(irp: usize) -> (nt::NTSTATUS, u64) {
     // SAFETY: Status is the first 4 bytes of IoStatus inside a live IRP.
     let status = unsafe { at::<nt::NTSTATUS>(base, 0).read() };
     // SAFETY: Information is a ULONG_PTR inside a live IRP.
-    let information = unsafe { at::<u64>(base, offset_of!(nt::IO_STATUS_BLOCK, Information)).read() };
+    let information =
+        unsafe { at::<u64>(base, offset_of!(nt::IO_STATUS_BLOCK, Information)).read() };
     (status, information)
 }
 
@@ -47,17 +48,32 @@ pub unsafe fn set_system_buffer(irp: usize, buffer: usize) {
 ///
 /// # Safety
 /// `irp` is a live IRP allocated by the model.
-pub unsafe fn exchange_cancel_routine(irp: usize, routine: nt::PDRIVER_CANCEL) -> nt::PDRIVER_CANCEL {
-    let new = routine.map_or(std::ptr::null_mut(), |routine| routine as *mut std::ffi::c_void);
+pub unsafe fn exchange_cancel_routine(
+    irp: usize,
+    routine: nt::PDRIVER_CANCEL,
+) -> nt::PDRIVER_CANCEL {
+    let new = routine.map_or(std::ptr::null_mut(), |routine| {
+        routine as *mut std::ffi::c_void
+    });
     // SAFETY: CancelRoutine is a pointer-sized, pointer-aligned field of a live IRP that
     // every party accesses atomically (IoSetCancelRoutine is InterlockedExchangePointer).
-    let slot = unsafe { AtomicPtr::from_ptr(at::<*mut std::ffi::c_void>(irp, offset_of!(nt::IRP, CancelRoutine))) };
+    let slot = unsafe {
+        AtomicPtr::from_ptr(at::<*mut std::ffi::c_void>(
+            irp,
+            offset_of!(nt::IRP, CancelRoutine),
+        ))
+    };
     let old = slot.swap(new, Ordering::AcqRel);
     if old.is_null() {
         None
     } else {
         // SAFETY: a non-NULL CancelRoutine is a DRIVER_CANCEL function pointer.
-        Some(unsafe { std::mem::transmute::<*mut std::ffi::c_void, unsafe extern "C" fn(*mut nt::DEVICE_OBJECT, *mut nt::IRP)>(old) })
+        Some(unsafe {
+            std::mem::transmute::<
+                *mut std::ffi::c_void,
+                unsafe extern "C" fn(*mut nt::DEVICE_OBJECT, *mut nt::IRP),
+            >(old)
+        })
     }
 }
 
@@ -67,7 +83,12 @@ pub unsafe fn exchange_cancel_routine(irp: usize, routine: nt::PDRIVER_CANCEL) -
 /// `irp` is a live IRP allocated by the model.
 pub unsafe fn has_cancel_routine(irp: usize) -> bool {
     // SAFETY: as for exchange_cancel_routine.
-    let slot = unsafe { AtomicPtr::from_ptr(at::<*mut std::ffi::c_void>(irp, offset_of!(nt::IRP, CancelRoutine))) };
+    let slot = unsafe {
+        AtomicPtr::from_ptr(at::<*mut std::ffi::c_void>(
+            irp,
+            offset_of!(nt::IRP, CancelRoutine),
+        ))
+    };
     !slot.load(Ordering::Acquire).is_null()
 }
 
@@ -108,7 +129,8 @@ pub unsafe fn set_flags_and_user_buffer(irp: usize, flags: u32, user_buffer: usi
 pub unsafe fn stack_control(stack: usize) -> u8 {
     // SAFETY: Control is a UCHAR of a live stack location; IoMarkIrpPending may set it on
     // another thread, so read it atomically.
-    let control = unsafe { AtomicU8::from_ptr(at::<u8>(stack, offset_of!(nt::IO_STACK_LOCATION, Control))) };
+    let control =
+        unsafe { AtomicU8::from_ptr(at::<u8>(stack, offset_of!(nt::IO_STACK_LOCATION, Control))) };
     control.load(Ordering::Acquire)
 }
 
@@ -117,7 +139,8 @@ pub unsafe fn stack_control(stack: usize) -> u8 {
 /// # Safety
 /// `irp` points to a readable IRP.
 pub unsafe fn irp_thread(irp: usize) -> usize {
-    let offset = offset_of!(nt::IRP, Tail) + offset_of!(nt::_IRP__bindgen_ty_3__bindgen_ty_1, Thread);
+    let offset =
+        offset_of!(nt::IRP, Tail) + offset_of!(nt::_IRP__bindgen_ty_3__bindgen_ty_1, Thread);
     // SAFETY: Thread is a pointer inside the Tail overlay of a readable IRP.
     unsafe { at::<usize>(irp, offset).read() }
 }
@@ -130,5 +153,10 @@ pub unsafe fn irp_thread(irp: usize) -> usize {
 pub unsafe fn signal_state<'a>(object: usize) -> &'a AtomicI32 {
     // SAFETY: SignalState is an aligned LONG inside a live dispatcher header; every access to
     // it goes through this atomic view (or the driver's own calls into the model).
-    unsafe { AtomicI32::from_ptr(at::<i32>(object, offset_of!(nt::DISPATCHER_HEADER, SignalState))) }
+    unsafe {
+        AtomicI32::from_ptr(at::<i32>(
+            object,
+            offset_of!(nt::DISPATCHER_HEADER, SignalState),
+        ))
+    }
 }

@@ -25,7 +25,14 @@ pub struct Files {
 impl Files {
     /// Adds or replaces a file.
     pub fn add(&mut self, path: &str, content: Vec<u8>, security: Security) {
-        self.files.insert(normalize_link(path), FileEntry { path: path.to_owned(), content, security });
+        self.files.insert(
+            normalize_link(path),
+            FileEntry {
+                path: path.to_owned(),
+                content,
+                security,
+            },
+        );
     }
 
     /// Whether `key` (normalised) names a file.

@@ -189,8 +189,12 @@ impl Io {
 
     /// The devices of `driver` still present (not deleted).
     pub fn devices_of(&self, driver: usize) -> Vec<usize> {
-        let mut list: Vec<usize> =
-            self.devices.iter().filter(|(_, record)| record.driver == driver && !record.deleted).map(|(addr, _)| *addr).collect();
+        let mut list: Vec<usize> = self
+            .devices
+            .iter()
+            .filter(|(_, record)| record.driver == driver && !record.deleted)
+            .map(|(addr, _)| *addr)
+            .collect();
         list.sort_unstable();
         list
     }
@@ -218,39 +222,65 @@ impl State {
         }
         let driver_object = record.block.as_ptr::<nt::DRIVER_OBJECT>();
         let header = round_up(size_of::<nt::DEVICE_OBJECT>());
-        let extension = usize::try_from(extension_size).map_err(|_| nt::STATUS_INSUFFICIENT_RESOURCES)?;
+        let extension =
+            usize::try_from(extension_size).map_err(|_| nt::STATUS_INSUFFICIENT_RESOURCES)?;
         let block = Block::zeroed(header + extension);
         // SAFETY: the driver block holds a DRIVER_OBJECT; the driver does not touch its device
         // list while it is inside IoCreateDevice.
         let next = unsafe { (*driver_object).DeviceObject };
-        let mut device = nt::DEVICE_OBJECT::default();
-        device.Type = IO_TYPE_DEVICE;
-        device.Size = u16::try_from(header + extension).unwrap_or(u16::MAX);
-        device.DriverObject = driver_object;
-        device.NextDevice = next;
-        device.Flags = nt::DO_DEVICE_INITIALIZING | if exclusive { DO_EXCLUSIVE } else { 0 };
-        device.Characteristics = characteristics;
-        device.DeviceExtension = if extension == 0 { std::ptr::null_mut() } else { (block.addr() + header) as nt::PVOID };
-        device.DeviceType = device_type;
-        device.StackSize = 1;
-        crate::ke::init_event_value(&mut device.DeviceLock, crate::consts::EVENT_SYNCHRONIZATION_OBJECT, true);
+        let device = nt::DEVICE_OBJECT {
+            Type: IO_TYPE_DEVICE,
+            Size: u16::try_from(header + extension).unwrap_or(u16::MAX),
+            DriverObject: driver_object,
+            NextDevice: next,
+            Flags: nt::DO_DEVICE_INITIALIZING | if exclusive { DO_EXCLUSIVE } else { 0 },
+            Characteristics: characteristics,
+            DeviceExtension: if extension == 0 {
+                std::ptr::null_mut()
+            } else {
+                (block.addr() + header) as nt::PVOID
+            },
+            DeviceType: device_type,
+            StackSize: 1,
+            ..Default::default()
+        };
         let pointer = block.as_ptr::<nt::DEVICE_OBJECT>();
         // SAFETY: a fresh block of at least size_of::<DEVICE_OBJECT>() bytes, 16-aligned.
         unsafe { pointer.write(device) };
+        crate::ke::init_event_at(
+            block.addr() + std::mem::offset_of!(nt::DEVICE_OBJECT, DeviceLock),
+            crate::consts::EVENT_SYNCHRONIZATION_OBJECT,
+            true,
+        );
         // SAFETY: the driver block holds a DRIVER_OBJECT (see above).
         unsafe { (*driver_object).DeviceObject = pointer };
         let addr = block.addr();
         if let Some(name) = &name {
             self.io.device_names.insert(key(name), addr);
         }
-        self.io.devices.insert(addr, DeviceRecord { block, name, driver, open_files: 0, deleted: false, exclusive });
+        self.io.devices.insert(
+            addr,
+            DeviceRecord {
+                block,
+                name,
+                driver,
+                open_files: 0,
+                deleted: false,
+                exclusive,
+            },
+        );
         Ok(addr)
     }
 
     /// `IoDeleteDevice` on the state: unlinks it and its name; freed when no file object
     /// refers to it any more. `false` if `device` is not a live device.
     pub fn delete_device(&mut self, device: usize) -> bool {
-        let Some(record) = self.io.devices.get_mut(&device).filter(|record| !record.deleted) else {
+        let Some(record) = self
+            .io
+            .devices
+            .get_mut(&device)
+            .filter(|record| !record.deleted)
+        else {
             return false;
         };
         record.deleted = true;
@@ -280,7 +310,11 @@ impl State {
                 cursor = following;
             }
         }
-        let free_now = self.io.devices.get(&device).is_some_and(|record| record.open_files == 0);
+        let free_now = self
+            .io
+            .devices
+            .get(&device)
+            .is_some_and(|record| record.open_files == 0);
         if free_now {
             self.io.free_device(device);
         }
@@ -288,18 +322,34 @@ impl State {
     }
 
     /// `IoCreateSymbolicLink` on the state.
-    pub fn create_link(&mut self, name: &str, target: &str, by_driver: bool) -> Result<(), nt::NTSTATUS> {
+    pub fn create_link(
+        &mut self,
+        name: &str,
+        target: &str,
+        by_driver: bool,
+    ) -> Result<(), nt::NTSTATUS> {
         let normalized = normalize_link(name);
         if self.io.links.contains_key(&normalized) {
             return Err(nt::STATUS_OBJECT_NAME_COLLISION);
         }
-        self.io.links.insert(normalized, SymbolicLink { name: name.to_owned(), target: target.to_owned(), by_driver });
+        self.io.links.insert(
+            normalized,
+            SymbolicLink {
+                name: name.to_owned(),
+                target: target.to_owned(),
+                by_driver,
+            },
+        );
         Ok(())
     }
 
     /// `IoDeleteSymbolicLink` on the state.
     pub fn delete_link(&mut self, name: &str) -> Result<(), nt::NTSTATUS> {
-        self.io.links.remove(&normalize_link(name)).map(|_| ()).ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)
+        self.io
+            .links
+            .remove(&normalize_link(name))
+            .map(|_| ())
+            .ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)
     }
 
     /// Resolves an NT or Win32 path through symbolic links to a device or a file.
@@ -327,20 +377,32 @@ impl State {
         let lower = key(&path);
         let mut best: Option<(usize, usize)> = None;
         for (name, device) in &self.io.device_names {
-            let matches = lower == *name || (lower.starts_with(name.as_str()) && lower[name.len()..].starts_with('\\'));
+            let matches = lower == *name
+                || (lower.starts_with(name.as_str()) && lower[name.len()..].starts_with('\\'));
             if matches && best.is_none_or(|(length, _)| name.len() > length) {
                 best = Some((name.len(), *device));
             }
         }
         match best {
-            Some((length, device)) => Ok(Resolved::Device { device, remainder: path[length..].to_owned() }),
+            Some((length, device)) => Ok(Resolved::Device {
+                device,
+                remainder: path[length..].to_owned(),
+            }),
             None => Err(nt::STATUS_OBJECT_NAME_NOT_FOUND),
         }
     }
 
     /// Allocates an IRP for `device` with its current stack location filled from `stack`,
     /// and records it. Returns its address.
-    pub fn allocate_irp(&mut self, kind: IrpKind, device: usize, file: usize, thread: usize, mode: i8, mut stack: nt::IO_STACK_LOCATION) -> usize {
+    pub fn allocate_irp(
+        &mut self,
+        kind: IrpKind,
+        device: usize,
+        file: usize,
+        thread: usize,
+        mode: i8,
+        mut stack: nt::IO_STACK_LOCATION,
+    ) -> usize {
         let device_object = device as *mut nt::DEVICE_OBJECT;
         // SAFETY: callers pass a live device block, which holds a DEVICE_OBJECT.
         let stack_size = unsafe { (*device_object).StackSize }.max(1);
@@ -349,18 +411,33 @@ impl State {
         let block = Block::zeroed(size);
         let irp_pointer = block.as_ptr::<nt::IRP>();
         // The current location during dispatch is the last one (IoCallDriver has decremented).
-        let current = (block.addr() + size_of::<nt::IRP>() + (count - 1) * size_of::<nt::IO_STACK_LOCATION>()) as *mut nt::IO_STACK_LOCATION;
+        let current = (block.addr()
+            + size_of::<nt::IRP>()
+            + (count - 1) * size_of::<nt::IO_STACK_LOCATION>())
+            as *mut nt::IO_STACK_LOCATION;
         stack.DeviceObject = device_object;
         stack.FileObject = file as nt::PFILE_OBJECT;
-        let mut irp = nt::IRP::default();
-        irp.Type = IO_TYPE_IRP;
-        irp.Size = u16::try_from(size).unwrap_or(u16::MAX);
-        irp.RequestorMode = mode;
-        irp.StackCount = stack_size;
-        irp.CurrentLocation = stack_size;
-        irp.Tail.Overlay.Thread = thread as nt::PETHREAD;
-        irp.Tail.Overlay.OriginalFileObject = file as nt::PFILE_OBJECT;
-        irp.Tail.Overlay.__bindgen_anon_2.__bindgen_anon_1.CurrentStackLocation = current;
+        let overlay = nt::_IRP__bindgen_ty_3__bindgen_ty_1 {
+            Thread: thread as nt::PETHREAD,
+            OriginalFileObject: file as nt::PFILE_OBJECT,
+            __bindgen_anon_2: nt::_IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2 {
+                ListEntry: nt::LIST_ENTRY::default(),
+                __bindgen_anon_1:
+                    nt::_IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2__bindgen_ty_1 {
+                        CurrentStackLocation: current,
+                    },
+            },
+            ..Default::default()
+        };
+        let irp = nt::IRP {
+            Type: IO_TYPE_IRP,
+            Size: u16::try_from(size).unwrap_or(u16::MAX),
+            RequestorMode: mode,
+            StackCount: stack_size,
+            CurrentLocation: stack_size,
+            Tail: nt::_IRP__bindgen_ty_3 { Overlay: overlay },
+            ..Default::default()
+        };
         // SAFETY: a fresh block big enough for the IRP, 16-aligned.
         unsafe { irp_pointer.write(irp) };
         // SAFETY: `current` is inside the block, after the IRP, aligned for a stack location.

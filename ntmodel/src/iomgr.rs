@@ -5,9 +5,10 @@
 //! The state lock is released around every call into the driver.
 use crate::block::Block;
 use crate::consts::{
-    DISPATCH_LEVEL, FILE_OPENED, FILE_SYNCHRONOUS_IO_ALERT, FO_CLEANUP_COMPLETE, IO_TYPE_FILE, IRP_BUFFERED_IO, IRP_CLOSE_OPERATION,
-    IRP_CREATE_OPERATION, IRP_DEALLOCATE_BUFFER, IRP_INPUT_OPERATION, IRP_SYNCHRONOUS_API, KERNEL_MODE, SL_PENDING_RETURNED,
-    STATUS_NO_SUCH_DEVICE, USER_MODE,
+    DISPATCH_LEVEL, FILE_OPENED, FILE_SYNCHRONOUS_IO_ALERT, FO_CLEANUP_COMPLETE, IO_TYPE_FILE,
+    IRP_BUFFERED_IO, IRP_CLOSE_OPERATION, IRP_CREATE_OPERATION, IRP_DEALLOCATE_BUFFER,
+    IRP_INPUT_OPERATION, IRP_SYNCHRONOUS_API, KERNEL_MODE, SL_PENDING_RETURNED,
+    STATUS_NO_SUCH_DEVICE, USER_MODE, is_error, major, status_bits,
 };
 use crate::fields;
 use crate::io::{IrpKind, IrpResult, Resolved};
@@ -50,50 +51,78 @@ pub enum Outcome {
     Pending(u64),
 }
 
-fn is_error(status: nt::NTSTATUS) -> bool {
-    (status as u32) >> 30 == 3
-}
-
 fn context() -> Result<kernel::Context, nt::NTSTATUS> {
     kernel::current().ok_or(nt::STATUS_INTERNAL_ERROR)
 }
 
 /// Builds a `FILE_OBJECT` for `device` (0 for a disk file) named `name`.
-fn new_file_object(device: usize, name: &str, synchronous: bool, granted: u32, share: u32) -> (Block, Option<Block>) {
+fn new_file_object(
+    device: usize,
+    name: &str,
+    synchronous: bool,
+    granted: u32,
+    share: u32,
+) -> (Block, Option<Block>) {
     let block = Block::zeroed(size_of::<nt::FILE_OBJECT>());
-    let mut file = nt::FILE_OBJECT::default();
-    file.Type = IO_TYPE_FILE;
-    file.Size = size_of::<nt::FILE_OBJECT>() as i16;
-    file.DeviceObject = device as nt::PDEVICE_OBJECT;
-    let name_block = if name.is_empty() {
-        None
+    let (name_block, file_name) = if name.is_empty() {
+        (
+            None,
+            nt::UNICODE_STRING {
+                Length: 0,
+                MaximumLength: 0,
+                Buffer: std::ptr::null_mut(),
+            },
+        )
     } else {
         let (buffer, string) = crate::unicode::unicode_buffer(name);
-        file.FileName = string;
-        Some(buffer)
+        (Some(buffer), string)
     };
-    file.Flags = if synchronous { nt::FO_SYNCHRONOUS_IO } else { 0 };
-    file.ReadAccess = u8::from(granted & (nt::FILE_READ_DATA | nt::FILE_EXECUTE) != 0);
-    file.WriteAccess = u8::from(granted & (nt::FILE_WRITE_DATA | nt::FILE_APPEND_DATA) != 0);
-    file.DeleteAccess = u8::from(granted & nt::DELETE != 0);
-    file.SharedRead = u8::from(share & nt::FILE_SHARE_READ != 0);
-    file.SharedWrite = u8::from(share & nt::FILE_SHARE_WRITE != 0);
-    file.SharedDelete = u8::from(share & nt::FILE_SHARE_DELETE != 0);
+    let file = nt::FILE_OBJECT {
+        Type: IO_TYPE_FILE,
+        Size: i16::try_from(size_of::<nt::FILE_OBJECT>()).unwrap_or(i16::MAX),
+        DeviceObject: device as nt::PDEVICE_OBJECT,
+        FileName: file_name,
+        Flags: if synchronous {
+            nt::FO_SYNCHRONOUS_IO
+        } else {
+            0
+        },
+        ReadAccess: u8::from(granted & (nt::FILE_READ_DATA | nt::FILE_EXECUTE) != 0),
+        WriteAccess: u8::from(granted & (nt::FILE_WRITE_DATA | nt::FILE_APPEND_DATA) != 0),
+        DeleteAccess: u8::from(granted & nt::DELETE != 0),
+        SharedRead: u8::from(share & nt::FILE_SHARE_READ != 0),
+        SharedWrite: u8::from(share & nt::FILE_SHARE_WRITE != 0),
+        SharedDelete: u8::from(share & nt::FILE_SHARE_DELETE != 0),
+        ..Default::default()
+    };
     let pointer = block.as_ptr::<nt::FILE_OBJECT>();
     // SAFETY: a fresh block the size of a FILE_OBJECT, 16-aligned.
     unsafe { pointer.write(file) };
-    crate::ke::init_event_at(block.addr() + offset_of!(nt::FILE_OBJECT, Lock), crate::consts::EVENT_SYNCHRONIZATION_OBJECT, false);
-    crate::ke::init_event_at(block.addr() + offset_of!(nt::FILE_OBJECT, Event), crate::consts::EVENT_NOTIFICATION_OBJECT, false);
+    crate::ke::init_event_at(
+        block.addr() + offset_of!(nt::FILE_OBJECT, Lock),
+        crate::consts::EVENT_SYNCHRONIZATION_OBJECT,
+        false,
+    );
+    crate::ke::init_event_at(
+        block.addr() + offset_of!(nt::FILE_OBJECT, Event),
+        crate::consts::EVENT_NOTIFICATION_OBJECT,
+        false,
+    );
     (block, name_block)
 }
 
 /// Opens `request.path` for the current process: a file of the namespace or a device (then
 /// `IRP_MJ_CREATE` goes to its driver). Returns (handle, `IoStatus.Information`).
-pub fn open(kernel: &Arc<KernelInner>, request: &OpenRequest<'_>) -> Result<(u64, u64), nt::NTSTATUS> {
+pub fn open(
+    kernel: &Arc<KernelInner>,
+    request: &OpenRequest<'_>,
+) -> Result<(u64, u64), nt::NTSTATUS> {
     let context = context()?;
     let check = request.mode == USER_MODE || request.attributes & nt::OBJ_FORCE_ACCESS_CHECK != 0;
-    let kernel_handle = request.mode == KERNEL_MODE && request.attributes & nt::OBJ_KERNEL_HANDLE != 0;
-    let synchronous = request.options & (nt::FILE_SYNCHRONOUS_IO_NONALERT | FILE_SYNCHRONOUS_IO_ALERT) != 0;
+    let kernel_handle =
+        request.mode == KERNEL_MODE && request.attributes & nt::OBJ_KERNEL_HANDLE != 0;
+    let synchronous =
+        request.options & (nt::FILE_SYNCHRONOUS_IO_NONALERT | FILE_SYNCHRONOUS_IO_ALERT) != 0;
     let desired = ObjectKind::File.map_generic(request.desired);
     let mut state = kernel.lock();
     let resolved = state.resolve(request.path)?;
@@ -102,21 +131,48 @@ pub fn open(kernel: &Arc<KernelInner>, request: &OpenRequest<'_>) -> Result<(u64
             if request.disposition != nt::FILE_OPEN && request.disposition != 3 {
                 return Err(nt::STATUS_NOT_SUPPORTED);
             }
-            let entry = state.files.get(&key).ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)?.clone();
+            let entry = state
+                .files
+                .get(&key)
+                .ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)?
+                .clone();
             let granted = if check {
                 let user = state.user_of(context.process);
                 access_check(ObjectKind::File, Some(&entry.security), &user, desired)?
             } else {
                 grant_unchecked(ObjectKind::File, desired)
             };
-            let (block, name) = new_file_object(0, &entry.path, synchronous, granted, request.share);
-            let extra = Extra::File(FileExtra { target: FileTarget::Disk(key), _name: name, opened: true, cleanup_sent: false });
-            let object = state.insert_object(ObjectKind::File, block, extra, Some(entry.security.clone()), false);
-            let handle = state.create_handle(context.process, object, granted, request.attributes, kernel_handle, request.by_driver);
+            let (block, name) =
+                new_file_object(0, &entry.path, synchronous, granted, request.share);
+            let extra = Extra::File(FileExtra {
+                target: FileTarget::Disk(key),
+                _name: name,
+                opened: true,
+                cleanup_sent: false,
+            });
+            let object = state.insert_object(
+                ObjectKind::File,
+                block,
+                extra,
+                Some(entry.security.clone()),
+                false,
+            );
+            let handle = state.create_handle(
+                context.process,
+                object,
+                granted,
+                request.attributes,
+                kernel_handle,
+                request.by_driver,
+            );
             Ok((handle, FILE_OPENED))
         }
         Resolved::Device { device, remainder } => {
-            let record = state.io.devices.get(&device).ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)?;
+            let record = state
+                .io
+                .devices
+                .get(&device)
+                .ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)?;
             if record.exclusive && record.open_files > 0 {
                 return Err(nt::STATUS_ACCESS_DENIED);
             }
@@ -128,8 +184,14 @@ pub fn open(kernel: &Arc<KernelInner>, request: &OpenRequest<'_>) -> Result<(u64
                 return Err(STATUS_NO_SUCH_DEVICE);
             }
             let granted = grant_unchecked(ObjectKind::File, desired);
-            let (block, name) = new_file_object(device, &remainder, synchronous, granted, request.share);
-            let extra = Extra::File(FileExtra { target: FileTarget::Device(device), _name: name, opened: false, cleanup_sent: false });
+            let (block, name) =
+                new_file_object(device, &remainder, synchronous, granted, request.share);
+            let extra = Extra::File(FileExtra {
+                target: FileTarget::Device(device),
+                _name: name,
+                opened: false,
+                cleanup_sent: false,
+            });
             let file = state.insert_object(ObjectKind::File, block, extra, None, false);
             if let Some(record) = state.io.devices.get_mut(&device) {
                 record.open_files += 1;
@@ -137,32 +199,66 @@ pub fn open(kernel: &Arc<KernelInner>, request: &OpenRequest<'_>) -> Result<(u64
             // SAFETY: as above; the model alone writes ReferenceCount, under the state lock.
             unsafe { (*device_pointer).ReferenceCount += 1 };
             let security_context = Block::zeroed(size_of::<nt::_IO_SECURITY_CONTEXT>());
-            let mut io_security = nt::_IO_SECURITY_CONTEXT::default();
-            io_security.DesiredAccess = granted;
-            io_security.FullCreateOptions = request.options;
+            let io_security = nt::_IO_SECURITY_CONTEXT {
+                DesiredAccess: granted,
+                FullCreateOptions: request.options,
+                ..Default::default()
+            };
             // SAFETY: a fresh block the size of an IO_SECURITY_CONTEXT.
-            unsafe { security_context.as_ptr::<nt::_IO_SECURITY_CONTEXT>().write(io_security) };
-            let mut stack = nt::IO_STACK_LOCATION::default();
-            stack.MajorFunction = nt::IRP_MJ_CREATE as u8;
-            stack.Parameters.Create.SecurityContext = security_context.as_ptr();
-            stack.Parameters.Create.Options = (request.disposition << 24) | (request.options & 0x00FF_FFFF);
-            stack.Parameters.Create.ShareAccess = request.share as u16;
-            let irp = state.allocate_irp(IrpKind::Create, device, file, context.thread, request.mode, stack);
+            unsafe {
+                security_context
+                    .as_ptr::<nt::_IO_SECURITY_CONTEXT>()
+                    .write(io_security)
+            };
+            let create = nt::_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_1 {
+                SecurityContext: security_context.as_ptr(),
+                Options: (request.disposition << 24) | (request.options & 0x00FF_FFFF),
+                ShareAccess: u16::try_from(request.share).unwrap_or(u16::MAX),
+                ..Default::default()
+            };
+            let stack = nt::IO_STACK_LOCATION {
+                MajorFunction: major(nt::IRP_MJ_CREATE),
+                Parameters: nt::_IO_STACK_LOCATION__bindgen_ty_1 { Create: create },
+                ..Default::default()
+            };
+            let irp = state.allocate_irp(
+                IrpKind::Create,
+                device,
+                file,
+                context.thread,
+                request.mode,
+                stack,
+            );
             // SAFETY: the IRP was just allocated and is not dispatched yet.
-            unsafe { fields::set_flags_and_user_buffer(irp, IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API, 0) };
+            unsafe {
+                fields::set_flags_and_user_buffer(
+                    irp,
+                    IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API,
+                    0,
+                )
+            };
             drop(state);
             let returned = call_driver(kernel, device, irp, nt::IRP_MJ_CREATE);
             let mut state = kernel.lock();
             let completed = after_sync_dispatch(&mut state, irp, returned, "IRP_MJ_CREATE");
             drop(security_context);
             match completed {
-                Some((status, information)) if !is_error(status) && status != nt::STATUS_PENDING => {
+                Some((status, information))
+                    if !is_error(status) && status != nt::STATUS_PENDING =>
+                {
                     if let Some(header) = state.objects.get_mut(&file)
                         && let Extra::File(extra) = &mut header.extra
                     {
                         extra.opened = true;
                     }
-                    let handle = state.create_handle(context.process, file, granted, request.attributes, kernel_handle, request.by_driver);
+                    let handle = state.create_handle(
+                        context.process,
+                        file,
+                        granted,
+                        request.attributes,
+                        kernel_handle,
+                        request.by_driver,
+                    );
                     Ok((handle, information))
                 }
                 Some((status, _)) => {
@@ -177,14 +273,19 @@ pub fn open(kernel: &Arc<KernelInner>, request: &OpenRequest<'_>) -> Result<(u64
 
 /// After a create / cleanup / close dispatch: these must complete before returning (the model
 /// cannot block the caller). Retires the IRP and returns its final status.
-fn after_sync_dispatch(state: &mut State, irp: usize, returned: nt::NTSTATUS, what: &str) -> Option<(nt::NTSTATUS, u64)> {
+fn after_sync_dispatch(
+    state: &mut State,
+    irp: usize,
+    returned: nt::NTSTATUS,
+    what: &str,
+) -> Option<(nt::NTSTATUS, u64)> {
     let record = state.io.irps.get_mut(&irp)?;
     record.dispatch_returned = true;
     let stack = record.stack;
     let Some((status, information)) = record.completed else {
         state.stop(
             codes::NTMODEL_CHECK,
-            [codes::MODEL_IRP_LOST, irp as u64, returned as u32 as u64, 0],
+            [codes::MODEL_IRP_LOST, irp as u64, status_bits(returned), 0],
             format!("{what} dispatch returned {returned:#010x} without completing the IRP (the model completes these synchronously only)"),
         );
         return None;
@@ -194,7 +295,13 @@ fn after_sync_dispatch(state: &mut State, irp: usize, returned: nt::NTSTATUS, wh
     Some((status, information))
 }
 
-fn check_returned_status(state: &mut State, irp: usize, stack: usize, returned: nt::NTSTATUS, completed: nt::NTSTATUS) {
+fn check_returned_status(
+    state: &mut State,
+    irp: usize,
+    stack: usize,
+    returned: nt::NTSTATUS,
+    completed: nt::NTSTATUS,
+) {
     // SAFETY: a live IRP's current stack location.
     let marked = unsafe { fields::stack_control(stack) } & SL_PENDING_RETURNED != 0;
     if returned == nt::STATUS_PENDING {
@@ -208,13 +315,13 @@ fn check_returned_status(state: &mut State, irp: usize, stack: usize, returned: 
     } else if marked {
         state.stop(
             codes::NTMODEL_CHECK,
-            [codes::MODEL_MARKED_PENDING_NOT_RETURNED, irp as u64, returned as u32 as u64, 0],
+            [codes::MODEL_MARKED_PENDING_NOT_RETURNED, irp as u64, status_bits(returned), 0],
             format!("IRP marked pending but the dispatch routine returned {returned:#010x}, not STATUS_PENDING"),
         );
     } else if returned != completed {
         state.stop(
             codes::NTMODEL_CHECK,
-            [codes::MODEL_STATUS_MISMATCH, irp as u64, returned as u32 as u64, completed as u32 as u64],
+            [codes::MODEL_STATUS_MISMATCH, irp as u64, status_bits(returned), status_bits(completed)],
             format!("dispatch routine returned {returned:#010x} but completed the IRP with {completed:#010x}"),
         );
     }
@@ -266,14 +373,26 @@ pub fn complete(kernel: &Arc<KernelInner>, irp: usize) {
     let Some(record) = state.io.irps.get_mut(&irp) else {
         let retired = state.io.retired.iter().any(|block| block.addr() == irp);
         if retired {
-            state.stop(codes::MULTIPLE_IRP_COMPLETE_REQUESTS, [irp as u64, 0, 0, 0], "IRP completed after it was already completed and finished");
+            state.stop(
+                codes::MULTIPLE_IRP_COMPLETE_REQUESTS,
+                [irp as u64, 0, 0, 0],
+                "IRP completed after it was already completed and finished",
+            );
         } else {
-            state.stop(codes::NTMODEL_CHECK, [codes::MODEL_UNKNOWN_IRP, irp as u64, 0, 0], "IoCompleteRequest on an IRP the I/O manager did not issue");
+            state.stop(
+                codes::NTMODEL_CHECK,
+                [codes::MODEL_UNKNOWN_IRP, irp as u64, 0, 0],
+                "IoCompleteRequest on an IRP the I/O manager did not issue",
+            );
         }
         return;
     };
     if record.completed.is_some() {
-        state.stop(codes::MULTIPLE_IRP_COMPLETE_REQUESTS, [irp as u64, 0, 0, 0], "IRP completed twice");
+        state.stop(
+            codes::MULTIPLE_IRP_COMPLETE_REQUESTS,
+            [irp as u64, 0, 0, 0],
+            "IRP completed twice",
+        );
         return;
     }
     // SAFETY: a live IRP the model issued.
@@ -285,14 +404,24 @@ pub fn complete(kernel: &Arc<KernelInner>, irp: usize) {
     if irql > DISPATCH_LEVEL {
         state.stop(
             codes::DRIVER_VERIFIER_IOMANAGER_VIOLATION,
-            [codes::C9_COMPLETE_ABOVE_DISPATCH, u64::from(irql), irp as u64, 0],
+            [
+                codes::C9_COMPLETE_ABOVE_DISPATCH,
+                u64::from(irql),
+                irp as u64,
+                0,
+            ],
             "IoCompleteRequest called above DISPATCH_LEVEL",
         );
     }
     if status == nt::STATUS_PENDING || status == -1 {
         state.stop(
             codes::DRIVER_VERIFIER_IOMANAGER_VIOLATION,
-            [codes::C9_COMPLETE_PENDING_STATUS, status as u32 as u64, irp as u64, 0],
+            [
+                codes::C9_COMPLETE_PENDING_STATUS,
+                status_bits(status),
+                irp as u64,
+                0,
+            ],
             "IoCompleteRequest with STATUS_PENDING",
         );
     }
@@ -310,7 +439,13 @@ pub fn complete(kernel: &Arc<KernelInner>, irp: usize) {
 
 /// Sends `IRP_MJ_DEVICE_CONTROL` on `handle` of the current process, as `NtDeviceIoControlFile`
 /// from user mode.
-pub fn device_control(kernel: &Arc<KernelInner>, handle: u64, code: u32, input: &[u8], output_len: usize) -> Result<Outcome, nt::NTSTATUS> {
+pub fn device_control(
+    kernel: &Arc<KernelInner>,
+    handle: u64,
+    code: u32,
+    input: &[u8],
+    output_len: usize,
+) -> Result<Outcome, nt::NTSTATUS> {
     let context = context()?;
     let required = match (code >> 14) & 3 {
         1 => nt::FILE_READ_DATA,
@@ -321,8 +456,15 @@ pub fn device_control(kernel: &Arc<KernelInner>, handle: u64, code: u32, input: 
     let input_len = u32::try_from(input.len()).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
     let output_len_u32 = u32::try_from(output_len).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
     let mut state = kernel.lock();
-    let referenced =
-        state.reference_by_handle(context.process, context.thread, handle, required, Some(ObjectKind::File), USER_MODE, false)?;
+    let referenced = state.reference_by_handle(
+        context.process,
+        context.thread,
+        handle,
+        required,
+        Some(ObjectKind::File),
+        USER_MODE,
+        false,
+    )?;
     let file = referenced.object;
     let target = match state.object(file).map(|header| &header.extra) {
         Some(Extra::File(extra)) => extra.target.clone(),
@@ -340,20 +482,43 @@ pub fn device_control(kernel: &Arc<KernelInner>, handle: u64, code: u32, input: 
     let synchronous = unsafe { (*file_pointer).Flags } & nt::FO_SYNCHRONOUS_IO != 0;
     let user_input = Block::from_bytes(input);
     let user_output = Block::zeroed(output_len);
-    let mut stack = nt::IO_STACK_LOCATION::default();
-    stack.MajorFunction = nt::IRP_MJ_DEVICE_CONTROL as u8;
-    stack.Parameters.DeviceIoControl.IoControlCode = code;
-    stack.Parameters.DeviceIoControl.InputBufferLength = input_len;
-    stack.Parameters.DeviceIoControl.OutputBufferLength = output_len_u32;
-    if method == nt::METHOD_NEITHER {
-        stack.Parameters.DeviceIoControl.Type3InputBuffer = user_input.as_ptr();
-    }
-    let irp = state.allocate_irp(IrpKind::DeviceControl, device, file, context.thread, USER_MODE, stack);
+    let parameters = nt::_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_17 {
+        OutputBufferLength: output_len_u32,
+        InputBufferLength: input_len,
+        IoControlCode: code,
+        Type3InputBuffer: if method == nt::METHOD_NEITHER {
+            user_input.as_ptr()
+        } else {
+            std::ptr::null_mut()
+        },
+        ..Default::default()
+    };
+    let stack = nt::IO_STACK_LOCATION {
+        MajorFunction: major(nt::IRP_MJ_DEVICE_CONTROL),
+        Parameters: nt::_IO_STACK_LOCATION__bindgen_ty_1 {
+            DeviceIoControl: parameters,
+        },
+        ..Default::default()
+    };
+    let irp = state.allocate_irp(
+        IrpKind::DeviceControl,
+        device,
+        file,
+        context.thread,
+        USER_MODE,
+        stack,
+    );
     let mut flags = if synchronous { IRP_SYNCHRONOUS_API } else { 0 };
     let system_buffer = if method == nt::METHOD_NEITHER || (input.is_empty() && output_len == 0) {
         None
     } else if method == nt::METHOD_BUFFERED {
-        flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER | if output_len > 0 { IRP_INPUT_OPERATION } else { 0 };
+        flags |= IRP_BUFFERED_IO
+            | IRP_DEALLOCATE_BUFFER
+            | if output_len > 0 {
+                IRP_INPUT_OPERATION
+            } else {
+                0
+            };
         let buffer = Block::filled(input.len().max(output_len), 0xB5);
         buffer.write_bytes(0, input);
         Some(buffer)
@@ -365,7 +530,17 @@ pub fn device_control(kernel: &Arc<KernelInner>, handle: u64, code: u32, input: 
     // SAFETY: the IRP was just allocated and is not dispatched yet.
     unsafe { fields::set_system_buffer(irp, system_buffer_address) };
     // SAFETY: as above.
-    unsafe { fields::set_flags_and_user_buffer(irp, flags, if output_len == 0 { 0 } else { user_output.addr() }) };
+    unsafe {
+        fields::set_flags_and_user_buffer(
+            irp,
+            flags,
+            if output_len == 0 {
+                0
+            } else {
+                user_output.addr()
+            },
+        )
+    };
     if let Some(record) = state.io.irps.get_mut(&irp) {
         record.system_buffer = system_buffer;
         record.output_len = output_len;
@@ -382,36 +557,32 @@ pub fn device_control(kernel: &Arc<KernelInner>, handle: u64, code: u32, input: 
     record.dispatch_returned = true;
     let stack = record.stack;
     let id = record.id;
-    match record.completed {
-        Some((status, _)) => {
-            check_returned_status(&mut state, irp, stack, returned, status);
-            let (result, deferred) = finish(&mut state, irp);
-            if let Some(deferred) = deferred {
-                state.deferred.push_back(deferred);
-            }
-            result.map(Outcome::Done).ok_or(nt::STATUS_INTERNAL_ERROR)
+    if let Some((status, _)) = record.completed {
+        check_returned_status(&mut state, irp, stack, returned, status);
+        let (result, deferred) = finish(&mut state, irp);
+        if let Some(deferred) = deferred {
+            state.deferred.push_back(deferred);
         }
-        None => {
-            if returned == nt::STATUS_PENDING {
-                // SAFETY: a live IRP's current stack location.
-                let marked = unsafe { fields::stack_control(stack) } & SL_PENDING_RETURNED != 0;
-                if !marked {
-                    state.stop(
-                        codes::NTMODEL_CHECK,
-                        [codes::MODEL_PENDING_NOT_MARKED, irp as u64, 0, 0],
-                        "dispatch routine returned STATUS_PENDING without IoMarkIrpPending (SL_PENDING_RETURNED not set)",
-                    );
-                }
-            } else {
-                state.stop(
-                    codes::NTMODEL_CHECK,
-                    [codes::MODEL_IRP_LOST, irp as u64, returned as u32 as u64, 0],
-                    format!("dispatch routine returned {returned:#010x} without completing the IRP or returning STATUS_PENDING"),
-                );
-            }
-            Ok(Outcome::Pending(id))
-        }
+        return result.map(Outcome::Done).ok_or(nt::STATUS_INTERNAL_ERROR);
     }
+    if returned == nt::STATUS_PENDING {
+        // SAFETY: a live IRP's current stack location.
+        let marked = unsafe { fields::stack_control(stack) } & SL_PENDING_RETURNED != 0;
+        if !marked {
+            state.stop(
+                codes::NTMODEL_CHECK,
+                [codes::MODEL_PENDING_NOT_MARKED, irp as u64, 0, 0],
+                "dispatch routine returned STATUS_PENDING without IoMarkIrpPending (SL_PENDING_RETURNED not set)",
+            );
+        }
+    } else {
+        state.stop(
+            codes::NTMODEL_CHECK,
+            [codes::MODEL_IRP_LOST, irp as u64, status_bits(returned), 0],
+            format!("dispatch routine returned {returned:#010x} without completing the IRP or returning STATUS_PENDING"),
+        );
+    }
+    Ok(Outcome::Pending(id))
 }
 
 /// Finishes a completed device-control IRP: copies the output back (METHOD_BUFFERED:
@@ -424,7 +595,8 @@ fn finish(state: &mut State, irp: usize) -> (Option<IrpResult>, Option<Deferred>
     let (status, information) = record.completed.unwrap_or((nt::STATUS_INTERNAL_ERROR, 0));
     let mut output = Vec::new();
     if record.kind == IrpKind::DeviceControl && !is_error(status) {
-        let fits = usize::try_from(information).is_ok_and(|information| information <= record.output_len);
+        let fits =
+            usize::try_from(information).is_ok_and(|information| information <= record.output_len);
         if !fits {
             state.stop(
                 codes::NTMODEL_CHECK,
@@ -432,10 +604,16 @@ fn finish(state: &mut State, irp: usize) -> (Option<IrpResult>, Option<Deferred>
                 format!("IoStatus.Information {information} is larger than the output buffer ({} bytes)", record.output_len),
             );
         }
-        let count = usize::try_from(information).unwrap_or(usize::MAX).min(record.output_len);
+        let count = usize::try_from(information)
+            .unwrap_or(usize::MAX)
+            .min(record.output_len);
         output = match (record.method, &record.system_buffer) {
             (nt::METHOD_BUFFERED, Some(buffer)) => buffer.read_bytes(0, count),
-            (nt::METHOD_NEITHER, _) => record.user_buffers.get(1).map(|block| block.read_bytes(0, count)).unwrap_or_default(),
+            (nt::METHOD_NEITHER, _) => record
+                .user_buffers
+                .get(1)
+                .map(|block| block.read_bytes(0, count))
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
     }
@@ -445,12 +623,18 @@ fn finish(state: &mut State, irp: usize) -> (Option<IrpResult>, Option<Deferred>
     {
         deferred = next;
     }
-    if matches!(record.kind, IrpKind::Create | IrpKind::Cleanup | IrpKind::Close)
-        && let Some(next) = state.release_if_unused(record.file)
+    if matches!(
+        record.kind,
+        IrpKind::Create | IrpKind::Cleanup | IrpKind::Close
+    ) && let Some(next) = state.release_if_unused(record.file)
     {
         deferred = Some(next);
     }
-    let result = IrpResult { status, information, output };
+    let result = IrpResult {
+        status,
+        information,
+        output,
+    };
     state.io.results.insert(record.id, result.clone());
     (Some(result), deferred)
 }
@@ -463,12 +647,24 @@ pub fn cleanup(kernel: &Arc<KernelInner>, file: usize) {
     };
     let mut state = kernel.lock();
     let device = match state.objects.get(&file).map(|header| &header.extra) {
-        Some(Extra::File(FileExtra { target: FileTarget::Device(device), .. })) => *device,
+        Some(Extra::File(FileExtra {
+            target: FileTarget::Device(device),
+            ..
+        })) => *device,
         _ => return,
     };
-    let mut stack = nt::IO_STACK_LOCATION::default();
-    stack.MajorFunction = nt::IRP_MJ_CLEANUP as u8;
-    let irp = state.allocate_irp(IrpKind::Cleanup, device, file, context.thread, KERNEL_MODE, stack);
+    let stack = nt::IO_STACK_LOCATION {
+        MajorFunction: major(nt::IRP_MJ_CLEANUP),
+        ..Default::default()
+    };
+    let irp = state.allocate_irp(
+        IrpKind::Cleanup,
+        device,
+        file,
+        context.thread,
+        KERNEL_MODE,
+        stack,
+    );
     // SAFETY: the IRP was just allocated and is not dispatched yet.
     unsafe { fields::set_flags_and_user_buffer(irp, IRP_CLOSE_OPERATION | IRP_SYNCHRONOUS_API, 0) };
     drop(state);
@@ -488,12 +684,17 @@ fn close(kernel: &Arc<KernelInner>, file: usize) {
     let thread = kernel::current().map(|context| context.thread);
     let mut state = kernel.lock();
     let device = match state.objects.get(&file).map(|header| &header.extra) {
-        Some(Extra::File(FileExtra { target: FileTarget::Device(device), .. })) => *device,
+        Some(Extra::File(FileExtra {
+            target: FileTarget::Device(device),
+            ..
+        })) => *device,
         _ => return,
     };
     let thread = thread.unwrap_or(state.system_thread);
-    let mut stack = nt::IO_STACK_LOCATION::default();
-    stack.MajorFunction = nt::IRP_MJ_CLOSE as u8;
+    let stack = nt::IO_STACK_LOCATION {
+        MajorFunction: major(nt::IRP_MJ_CLOSE),
+        ..Default::default()
+    };
     let irp = state.allocate_irp(IrpKind::Close, device, file, thread, KERNEL_MODE, stack);
     // SAFETY: the IRP was just allocated and is not dispatched yet.
     unsafe { fields::set_flags_and_user_buffer(irp, IRP_CLOSE_OPERATION | IRP_SYNCHRONOUS_API, 0) };
@@ -537,7 +738,12 @@ pub fn acquire_cancel_lock(kernel: &Arc<KernelInner>) -> u8 {
     let old = kernel::set_irql(kernel::irql().max(DISPATCH_LEVEL));
     let token = crate::ke::thread_token();
     loop {
-        match kernel.cancel_lock.compare_exchange_weak(0, token, Ordering::Acquire, Ordering::Relaxed) {
+        match kernel.cancel_lock.compare_exchange_weak(
+            0,
+            token,
+            Ordering::Acquire,
+            Ordering::Relaxed,
+        ) {
             Ok(_) => return old,
             Err(owner) if owner == token => {
                 kernel.lock().stop(
@@ -555,7 +761,11 @@ pub fn acquire_cancel_lock(kernel: &Arc<KernelInner>) -> u8 {
 /// Releases the cancel spin lock and returns to `irql`.
 pub fn release_cancel_lock(kernel: &Arc<KernelInner>, irql: u8) {
     let token = crate::ke::thread_token();
-    if kernel.cancel_lock.compare_exchange(token, 0, Ordering::Release, Ordering::Relaxed).is_err() {
+    if kernel
+        .cancel_lock
+        .compare_exchange(token, 0, Ordering::Release, Ordering::Relaxed)
+        .is_err()
+    {
         kernel.lock().stop(
             codes::NTMODEL_CHECK,
             [codes::MODEL_SPIN_LOCK, 1, 0, 0],
@@ -583,7 +793,12 @@ pub fn cancel(kernel: &Arc<KernelInner>, id: u64) -> bool {
     let old_irql = acquire_cancel_lock(kernel);
     let found = {
         let state = kernel.lock();
-        state.io.irps.iter().find(|(_, record)| record.id == id && record.completed.is_none()).map(|(irp, record)| (*irp, record.device))
+        state
+            .io
+            .irps
+            .iter()
+            .find(|(_, record)| record.id == id && record.completed.is_none())
+            .map(|(irp, record)| (*irp, record.device))
     };
     let Some((irp, device)) = found else {
         release_cancel_lock(kernel, old_irql);

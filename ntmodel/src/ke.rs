@@ -51,7 +51,13 @@ pub struct Ke {
 
 impl Default for Ke {
     fn default() -> Self {
-        Self { now: BOOT_TIME, timers: HashMap::new(), dpc_queue: VecDeque::new(), running_dpcs: 0, order: 0 }
+        Self {
+            now: BOOT_TIME,
+            timers: HashMap::new(),
+            dpc_queue: VecDeque::new(),
+            running_dpcs: 0,
+            order: 0,
+        }
     }
 }
 
@@ -68,7 +74,11 @@ pub fn init_dispatcher_header(object: usize, kind: u8, size_in_longs: u8, signal
     write_at::<u8>(object, 1, 0);
     write_at::<u8>(object, 2, size_in_longs);
     write_at::<u8>(object, 3, 0);
-    write_at::<i32>(object, offset_of!(nt::DISPATCHER_HEADER, SignalState), signal_state);
+    write_at::<i32>(
+        object,
+        offset_of!(nt::DISPATCHER_HEADER, SignalState),
+        signal_state,
+    );
     let list = object + offset_of!(nt::DISPATCHER_HEADER, WaitListHead);
     write_at::<usize>(list, offset_of!(nt::LIST_ENTRY, Flink), list);
     write_at::<usize>(list, offset_of!(nt::LIST_ENTRY, Blink), list);
@@ -76,18 +86,22 @@ pub fn init_dispatcher_header(object: usize, kind: u8, size_in_longs: u8, signal
 
 /// `KeInitializeEvent` on a `KEVENT` at `event`.
 pub fn init_event_at(event: usize, kind: u8, signaled: bool) {
-    init_dispatcher_header(event, kind, (size_of::<nt::KEVENT>() / 4) as u8, i32::from(signaled));
-}
-
-/// `KeInitializeEvent` on a `KEVENT` value that will be moved into place (its wait list is
-/// re-pointed when it is read, so a stale self-pointer does no harm in the model).
-pub fn init_event_value(event: &mut nt::KEVENT, kind: u8, signaled: bool) {
-    init_event_at(std::ptr::from_mut(event) as usize, kind, signaled);
+    init_dispatcher_header(
+        event,
+        kind,
+        u8::try_from(size_of::<nt::KEVENT>() / 4).unwrap_or(0),
+        i32::from(signaled),
+    );
 }
 
 /// `KeInitializeTimerEx` on the `KTIMER` at `timer`.
 pub fn init_timer_at(timer: usize, kind: u8) {
-    init_dispatcher_header(timer, kind, (size_of::<nt::KTIMER>() / 4) as u8, 0);
+    init_dispatcher_header(
+        timer,
+        kind,
+        u8::try_from(size_of::<nt::KTIMER>() / 4).unwrap_or(0),
+        0,
+    );
     write_at::<u64>(timer, offset_of!(nt::KTIMER, DueTime), 0);
     write_at::<usize>(timer, offset_of!(nt::KTIMER, Dpc), 0);
     write_at::<u32>(timer, offset_of!(nt::KTIMER, Period), 0);
@@ -118,30 +132,48 @@ impl State {
             return false;
         }
         write_at::<usize>(dpc, offset_of!(nt::KDPC, DpcData), dpc);
-        self.ke.dpc_queue.push_back(QueuedDpc { dpc, argument1, argument2 });
+        self.ke.dpc_queue.push_back(QueuedDpc {
+            dpc,
+            argument1,
+            argument2,
+        });
         true
     }
 
     /// Signals an expired timer and queues its DPC.
     fn expire_timer(&mut self, timer: usize, armed: ArmedTimer) {
         // SAFETY: an armed timer is a live KTIMER the driver keeps until it is cancelled or fires.
-        unsafe { crate::fields::signal_state(timer) }.store(1, std::sync::atomic::Ordering::Release);
+        unsafe { crate::fields::signal_state(timer) }
+            .store(1, std::sync::atomic::Ordering::Release);
         if armed.dpc != 0 {
             let now = self.ke.now;
-            self.queue_dpc(armed.dpc, (now & 0xFFFF_FFFF) as usize, (now >> 32) as usize);
+            self.queue_dpc(
+                armed.dpc,
+                (now & 0xFFFF_FFFF) as usize,
+                (now >> 32) as usize,
+            );
         }
     }
 
     /// `KeSetTimer`: arms (or re-arms) `timer`; returns whether it was already armed.
     pub fn set_timer(&mut self, timer: usize, due_time: i64, dpc: usize) -> bool {
         let was_armed = self.ke.timers.remove(&timer).is_some();
-        let due = if due_time < 0 { self.ke.now.saturating_add(due_time.unsigned_abs()) } else { due_time.unsigned_abs() };
+        let due = if due_time < 0 {
+            self.ke.now.saturating_add(due_time.unsigned_abs())
+        } else {
+            due_time.unsigned_abs()
+        };
         // SAFETY: the driver passes a live, initialised KTIMER.
-        unsafe { crate::fields::signal_state(timer) }.store(0, std::sync::atomic::Ordering::Release);
+        unsafe { crate::fields::signal_state(timer) }
+            .store(0, std::sync::atomic::Ordering::Release);
         write_at::<u64>(timer, offset_of!(nt::KTIMER, DueTime), due);
         write_at::<usize>(timer, offset_of!(nt::KTIMER, Dpc), dpc);
         self.ke.order += 1;
-        let armed = ArmedTimer { due, dpc, order: self.ke.order };
+        let armed = ArmedTimer {
+            due,
+            dpc,
+            order: self.ke.order,
+        };
         if due <= self.ke.now {
             self.expire_timer(timer, armed);
         } else {
@@ -184,22 +216,36 @@ pub fn run_dpcs(kernel: &Arc<KernelInner>) {
             return;
         };
         write_at::<usize>(queued.dpc, offset_of!(nt::KDPC, DpcData), 0);
-        let routine = read_at::<nt::PKDEFERRED_ROUTINE>(queued.dpc, offset_of!(nt::KDPC, DeferredRoutine));
+        let routine =
+            read_at::<nt::PKDEFERRED_ROUTINE>(queued.dpc, offset_of!(nt::KDPC, DeferredRoutine));
         let context = read_at::<usize>(queued.dpc, offset_of!(nt::KDPC, DeferredContext));
         if let Some(routine) = routine {
             let guard = kernel::enter(kernel::system_context(kernel, DISPATCH_LEVEL));
             // SAFETY: the driver initialised this KDPC with KeInitializeDpc and queued it (through
             // a timer); NT calls the routine with exactly these arguments at DISPATCH_LEVEL.
             unsafe {
-                routine(queued.dpc as *mut nt::KDPC, context as nt::PVOID, queued.argument1 as nt::PVOID, queued.argument2 as nt::PVOID);
+                routine(
+                    queued.dpc as *mut nt::KDPC,
+                    context as nt::PVOID,
+                    queued.argument1 as nt::PVOID,
+                    queued.argument2 as nt::PVOID,
+                );
             }
             let after = kernel::irql();
             drop(guard);
             if after != DISPATCH_LEVEL {
                 kernel.lock().stop(
                     codes::IRQL_UNEXPECTED_VALUE,
-                    [u64::from(after), u64::from(DISPATCH_LEVEL), routine as usize as u64, 0],
-                    format!("DPC routine {:#x} returned at IRQL {after}, not DISPATCH_LEVEL", routine as usize),
+                    [
+                        u64::from(after),
+                        u64::from(DISPATCH_LEVEL),
+                        routine as usize as u64,
+                        0,
+                    ],
+                    format!(
+                        "DPC routine {:#x} returned at IRQL {after}, not DISPATCH_LEVEL",
+                        routine as usize
+                    ),
                 );
             }
         }
@@ -214,18 +260,15 @@ pub fn advance(kernel: &Arc<KernelInner>, ticks: u64) {
     loop {
         {
             let mut state = kernel.lock();
-            match state.next_due(target) {
-                Some((timer, armed)) => {
-                    state.ke.timers.remove(&timer);
-                    state.ke.now = state.ke.now.max(armed.due);
-                    state.expire_timer(timer, armed);
-                }
-                None => {
-                    state.ke.now = target;
-                    drop(state);
-                    run_dpcs(kernel);
-                    return;
-                }
+            if let Some((timer, armed)) = state.next_due(target) {
+                state.ke.timers.remove(&timer);
+                state.ke.now = state.ke.now.max(armed.due);
+                state.expire_timer(timer, armed);
+            } else {
+                state.ke.now = target;
+                drop(state);
+                run_dpcs(kernel);
+                return;
             }
         }
         run_dpcs(kernel);

@@ -7,17 +7,17 @@
 //! never held while driver code runs.
 use crate::block::Block;
 use crate::consts::{KERNEL_MODE, PASSIVE_LEVEL};
+use crate::files::Files;
 use crate::io::Io;
 use crate::ke::Ke;
 use crate::object::ObjectHeader;
 use crate::pool::Pool;
 use crate::process::{Process, Thread};
 use crate::registry::Registry;
-use crate::files::Files;
 use crate::verifier::Stop;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicUsize, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Work the kernel does later, at `PASSIVE_LEVEL`, with no lock held.
@@ -79,7 +79,11 @@ static NEXT_KERNEL: AtomicU64 = AtomicU64::new(1);
 impl KernelInner {
     /// A kernel with the given initial state.
     pub fn new(state: State) -> Self {
-        Self { state: Mutex::new(state), cancel_lock: AtomicUsize::new(0), id: NEXT_KERNEL.fetch_add(1, Ordering::Relaxed) }
+        Self {
+            state: Mutex::new(state),
+            cancel_lock: AtomicUsize::new(0),
+            id: NEXT_KERNEL.fetch_add(1, Ordering::Relaxed),
+        }
     }
 
     /// Locks the state. Never call driver code while holding the guard.
@@ -115,7 +119,7 @@ pub fn current() -> Option<Context> {
 /// Makes `context` current until the guard drops (then the previous one is restored).
 pub fn enter(context: Context) -> ContextGuard {
     let saved = CURRENT.with(|current| current.replace(Some(context)));
-    ContextGuard { saved: Some(saved) }
+    ContextGuard { saved }
 }
 
 /// Makes `context` the thread's context with no restore (what `Kernel::new` does).
@@ -125,14 +129,13 @@ pub fn set_base(context: Context) {
 
 /// Restores the previous context on drop.
 pub struct ContextGuard {
-    saved: Option<Option<Context>>,
+    saved: Option<Context>,
 }
 
 impl Drop for ContextGuard {
     fn drop(&mut self) {
-        if let Some(saved) = self.saved.take() {
-            CURRENT.with(|current| *current.borrow_mut() = saved);
-        }
+        let saved = self.saved.take();
+        CURRENT.with(|current| *current.borrow_mut() = saved);
     }
 }
 
@@ -149,13 +152,21 @@ pub fn set_irql(irql: u8) -> u8 {
 
 /// The current IRQL (`PASSIVE_LEVEL` without a context).
 pub fn irql() -> u8 {
-    CURRENT.with(|current| current.borrow().as_ref().map_or(PASSIVE_LEVEL, |context| context.irql))
+    CURRENT.with(|current| {
+        current
+            .borrow()
+            .as_ref()
+            .map_or(PASSIVE_LEVEL, |context| context.irql)
+    })
 }
 
 /// Changes the previous mode until the guard drops (a `Zw` call sets `KernelMode`).
 pub fn with_previous_mode<R>(mode: i8, f: impl FnOnce() -> R) -> R {
     let old = CURRENT.with(|current| {
-        current.borrow_mut().as_mut().map(|context| std::mem::replace(&mut context.previous_mode, mode))
+        current
+            .borrow_mut()
+            .as_mut()
+            .map(|context| std::mem::replace(&mut context.previous_mode, mode))
     });
     let result = f();
     if let Some(old) = old {
@@ -174,5 +185,11 @@ pub fn system_context(kernel: &Arc<KernelInner>, irql: u8) -> Context {
         let state = kernel.lock();
         (state.system_process, state.system_thread)
     };
-    Context { kernel: Arc::clone(kernel), process, thread, previous_mode: KERNEL_MODE, irql }
+    Context {
+        kernel: Arc::clone(kernel),
+        process,
+        thread,
+        previous_mode: KERNEL_MODE,
+        irql,
+    }
 }

@@ -37,19 +37,31 @@ mod verifier;
 
 pub mod exports;
 
-pub use exports::ex::{DbgPrint, ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag, KeBugCheckEx, MmGetSystemRoutineAddress};
+pub use exports::ex::{
+    DbgPrint, ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag, KeBugCheckEx,
+    MmGetSystemRoutineAddress,
+};
 pub use exports::io::{
-    IoAcquireCancelSpinLock, IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice, IoDeleteSymbolicLink, IoGetCurrentProcess,
-    IoGetRequestorProcess, IoIs32bitProcess, IoReleaseCancelSpinLock, IofCompleteRequest,
+    IoAcquireCancelSpinLock, IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice,
+    IoDeleteSymbolicLink, IoGetCurrentProcess, IoGetRequestorProcess, IoIs32bitProcess,
+    IoReleaseCancelSpinLock, IofCompleteRequest,
 };
 pub use exports::ke::{
-    KeAcquireSpinLockRaiseToDpc, KeCancelTimer, KeClearEvent, KeFlushQueuedDpcs, KeInitializeDpc, KeInitializeEvent, KeInitializeTimerEx,
-    KeReadStateEvent, KeReleaseSpinLock, KeSetEvent, KeSetTimer,
+    KeAcquireSpinLockRaiseToDpc, KeCancelTimer, KeClearEvent, KeFlushQueuedDpcs, KeInitializeDpc,
+    KeInitializeEvent, KeInitializeTimerEx, KeReadStateEvent, KeReleaseSpinLock, KeSetEvent,
+    KeSetTimer,
 };
-pub use exports::ob::{NtClose, ObCloseHandle, ObOpenObjectByPointer, ObReferenceObjectByHandle, ObReferenceObjectByPointer, ObfDereferenceObject, ObfReferenceObject, ZwClose};
-pub use exports::zw::{ZwCreateEvent, ZwCreateFile, ZwOpenKey, ZwQueryInformationFile, ZwQueryValueKey, ZwReadFile};
+pub use exports::ob::{
+    NtClose, ObCloseHandle, ObOpenObjectByPointer, ObReferenceObjectByHandle,
+    ObReferenceObjectByPointer, ObfDereferenceObject, ObfReferenceObject, ZwClose,
+};
+pub use exports::zw::{
+    ZwCreateEvent, ZwCreateFile, ZwOpenKey, ZwQueryInformationFile, ZwQueryValueKey, ZwReadFile,
+};
 pub use loader::DriverEntryFn;
-pub use object_type::{ExEventObjectType, IoFileObjectType, ObjectTypeExport, PsProcessType, PsThreadType};
+pub use object_type::{
+    ExEventObjectType, IoFileObjectType, ObjectTypeExport, PsProcessType, PsThreadType,
+};
 pub use pool::TagStats;
 pub use report::LeakReport;
 pub use test_api::{FileSecurity, Kernel, PreviousMode};
@@ -58,6 +70,12 @@ pub use verifier::{Stop, codes};
 
 /// Handle values and constants tests need that the bindings do not carry.
 pub mod constants {
-    pub use crate::consts::{CURRENT_PROCESS, CURRENT_THREAD, KERNEL_HANDLE_FLAG, OBJ_AUDIT_OBJECT_CLOSE, OBJ_PROTECT_CLOSE};
-    pub use crate::consts::{STATUS_HANDLE_NOT_CLOSABLE, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_NO_SUCH_DEVICE};
+    pub use crate::consts::{
+        CURRENT_PROCESS, CURRENT_THREAD, KERNEL_HANDLE_FLAG, OBJ_AUDIT_OBJECT_CLOSE,
+        OBJ_PROTECT_CLOSE,
+    };
+    pub use crate::consts::{
+        STATUS_HANDLE_NOT_CLOSABLE, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS,
+        STATUS_NO_SUCH_DEVICE,
+    };
 }

@@ -13,7 +13,8 @@ use std::mem::offset_of;
 use std::sync::Arc;
 
 /// A driver's entry point (`DRIVER_INITIALIZE`).
-pub type DriverEntryFn = unsafe extern "C" fn(nt::PDRIVER_OBJECT, nt::PUNICODE_STRING) -> nt::NTSTATUS;
+pub type DriverEntryFn =
+    unsafe extern "C" fn(nt::PDRIVER_OBJECT, nt::PUNICODE_STRING) -> nt::NTSTATUS;
 
 /// Registry path of a service.
 pub fn service_key(service: &str) -> String {
@@ -26,12 +27,13 @@ pub fn load(kernel: &Arc<KernelInner>, service: &str, entry: DriverEntryFn) -> n
     let registry_path = OwnedUnicode::new(&service_key(service));
     let block = Block::zeroed(size_of::<nt::DRIVER_OBJECT>() + size_of::<nt::_DRIVER_EXTENSION>());
     let driver_pointer = block.as_ptr::<nt::DRIVER_OBJECT>();
-    let extension_pointer = (block.addr() + size_of::<nt::DRIVER_OBJECT>()) as *mut nt::_DRIVER_EXTENSION;
+    let extension_pointer =
+        (block.addr() + size_of::<nt::DRIVER_OBJECT>()) as *mut nt::_DRIVER_EXTENSION;
     // SAFETY: the name block holds a UNICODE_STRING the model wrote.
     let driver_name = unsafe { name.as_ptr().read() };
     let driver = nt::DRIVER_OBJECT {
         Type: IO_TYPE_DRIVER,
-        Size: size_of::<nt::DRIVER_OBJECT>() as i16,
+        Size: i16::try_from(size_of::<nt::DRIVER_OBJECT>()).unwrap_or(i16::MAX),
         DeviceObject: std::ptr::null_mut(),
         Flags: 0,
         DriverStart: std::ptr::null_mut(),
@@ -49,7 +51,12 @@ pub fn load(kernel: &Arc<KernelInner>, service: &str, entry: DriverEntryFn) -> n
     // SAFETY: a fresh block big enough for the DRIVER_OBJECT and its extension.
     unsafe { driver_pointer.write(driver) };
     let (service_buffer, service_name) = crate::unicode::unicode_buffer(service);
-    let extension = nt::_DRIVER_EXTENSION { DriverObject: driver_pointer, AddDevice: None, Count: 0, ServiceKeyName: service_name };
+    let extension = nt::_DRIVER_EXTENSION {
+        DriverObject: driver_pointer,
+        AddDevice: None,
+        Count: 0,
+        ServiceKeyName: service_name,
+    };
     // SAFETY: the extension follows the DRIVER_OBJECT inside the same block, 8-aligned.
     unsafe { extension_pointer.write(extension) };
     let registry = registry_path.as_ptr();
@@ -58,7 +65,13 @@ pub fn load(kernel: &Arc<KernelInner>, service: &str, entry: DriverEntryFn) -> n
         state.registry.create_key(&service_key(service));
         state.io.drivers.insert(
             block.addr(),
-            DriverRecord { block, _name: name, _registry_path: registry_path, loaded: true, _service_buffer: service_buffer },
+            DriverRecord {
+                block,
+                _name: name,
+                _registry_path: registry_path,
+                loaded: true,
+                _service_buffer: service_buffer,
+            },
         );
     }
     let guard = kernel::enter(kernel::system_context(kernel, PASSIVE_LEVEL));
@@ -67,7 +80,7 @@ pub fn load(kernel: &Arc<KernelInner>, service: &str, entry: DriverEntryFn) -> n
     let status = unsafe { entry(driver_pointer, registry) };
     iomgr::settle(kernel);
     drop(guard);
-    if (status as u32) >> 30 == 3 {
+    if crate::consts::is_error(status) {
         let mut state = kernel.lock();
         if let Some(record) = state.io.drivers.get_mut(&(driver_pointer as usize)) {
             record.loaded = false;
@@ -77,13 +90,33 @@ pub fn load(kernel: &Arc<KernelInner>, service: &str, entry: DriverEntryFn) -> n
 }
 
 /// Calls `DriverUnload` of the loaded driver and reports what it left behind.
+#[allow(
+    clippy::result_large_err,
+    reason = "the report is the point of the call"
+)]
 pub fn unload(kernel: &Arc<KernelInner>) -> Result<(), LeakReport> {
     let (driver, open_files) = {
         let state = kernel.lock();
-        let Some(driver) = state.io.drivers.iter().filter(|(_, record)| record.loaded).map(|(address, _)| *address).max() else {
-            return Err(LeakReport { refused: Some("no driver is loaded".to_owned()), ..LeakReport::default() });
+        let Some(driver) = state
+            .io
+            .drivers
+            .iter()
+            .filter(|(_, record)| record.loaded)
+            .map(|(address, _)| *address)
+            .max()
+        else {
+            return Err(LeakReport {
+                refused: Some("no driver is loaded".to_owned()),
+                ..LeakReport::default()
+            });
         };
-        let open: u32 = state.io.devices.values().filter(|device| device.driver == driver).map(|device| device.open_files).sum();
+        let open: u32 = state
+            .io
+            .devices
+            .values()
+            .filter(|device| device.driver == driver)
+            .map(|device| device.open_files)
+            .sum();
         (driver, open)
     };
     if open_files > 0 {
@@ -94,10 +127,14 @@ pub fn unload(kernel: &Arc<KernelInner>) -> Result<(), LeakReport> {
             ..LeakReport::default()
         });
     }
-    let unload_pointer = (driver + offset_of!(nt::DRIVER_OBJECT, DriverUnload)) as *const nt::PDRIVER_UNLOAD;
+    let unload_pointer =
+        (driver + offset_of!(nt::DRIVER_OBJECT, DriverUnload)) as *const nt::PDRIVER_UNLOAD;
     // SAFETY: the driver object lives as long as the kernel; DriverUnload is set by DriverEntry.
     let Some(routine) = (unsafe { unload_pointer.read() }) else {
-        return Err(LeakReport { refused: Some("the driver has no DriverUnload routine".to_owned()), ..LeakReport::default() });
+        return Err(LeakReport {
+            refused: Some("the driver has no DriverUnload routine".to_owned()),
+            ..LeakReport::default()
+        });
     };
     let stops_before = kernel.lock().stops.len();
     let guard = kernel::enter(kernel::system_context(kernel, PASSIVE_LEVEL));
@@ -110,12 +147,21 @@ pub fn unload(kernel: &Arc<KernelInner>) -> Result<(), LeakReport> {
     if let Some(record) = state.io.drivers.get_mut(&driver) {
         record.loaded = false;
     }
-    let mut report = LeakReport { stops: state.stops.get(stops_before..).unwrap_or_default().to_vec(), ..LeakReport::default() };
+    let mut report = LeakReport {
+        stops: state.stops.get(stops_before..).unwrap_or_default().to_vec(),
+        ..LeakReport::default()
+    };
     let mut references: Vec<(String, usize, i64)> = state
         .objects
         .iter()
         .filter(|(_, header)| header.driver_refs != 0)
-        .map(|(address, header)| (header.kind.info().name.to_owned(), *address, header.driver_refs))
+        .map(|(address, header)| {
+            (
+                header.kind.info().name.to_owned(),
+                *address,
+                header.driver_refs,
+            )
+        })
         .collect();
     references.sort_by_key(|(_, address, _)| *address);
     report.references = references;
@@ -125,21 +171,50 @@ pub fn unload(kernel: &Arc<KernelInner>) -> Result<(), LeakReport> {
             .iter()
             .filter(|(_, entry)| entry.by_driver)
             .map(|(value, entry)| {
-                let kind = state.object(entry.object).map_or("?", |header| header.kind.info().name);
+                let kind = state
+                    .object(entry.object)
+                    .map_or("?", |header| header.kind.info().name);
                 (kind.to_owned(), value | crate::consts::KERNEL_HANDLE_FLAG)
             })
             .collect();
     }
-    report.pool = state.pool.outstanding(true).iter().map(|allocation| (tag_text(allocation.tag), allocation.size)).collect();
+    report.pool = state
+        .pool
+        .outstanding(true)
+        .iter()
+        .map(|allocation| (tag_text(allocation.tag), allocation.size))
+        .collect();
     report.devices = state
         .io
         .devices_of(driver)
         .iter()
-        .map(|device| state.io.devices.get(device).and_then(|record| record.name.clone()).unwrap_or_else(|| "<unnamed>".to_owned()))
+        .map(|device| {
+            state
+                .io
+                .devices
+                .get(device)
+                .and_then(|record| record.name.clone())
+                .unwrap_or_else(|| "<unnamed>".to_owned())
+        })
         .collect();
-    report.symbolic_links = state.io.links.values().filter(|link| link.by_driver).map(|link| link.name.clone()).collect();
+    report.symbolic_links = state
+        .io
+        .links
+        .values()
+        .filter(|link| link.by_driver)
+        .map(|link| link.name.clone())
+        .collect();
     report.armed_timers = state.ke.timers.len();
     report.queued_dpcs = state.ke.dpc_queue.len();
-    report.pending_irps = state.io.irps.values().filter(|irp| irp.completed.is_none()).count();
-    if report.is_clean() { Ok(()) } else { Err(report) }
+    report.pending_irps = state
+        .io
+        .irps
+        .values()
+        .filter(|irp| irp.completed.is_none())
+        .count();
+    if report.is_clean() {
+        Ok(())
+    } else {
+        Err(report)
+    }
 }

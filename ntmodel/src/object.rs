@@ -7,7 +7,10 @@
 //! raw `PointerCount` of Windows (biased per handle since Windows 8) is deliberately not
 //! modelled.
 use crate::block::Block;
-use crate::consts::{ENTRY_ATTRIBUTES, KERNEL_HANDLE_FLAG, KERNEL_MODE, CURRENT_PROCESS, CURRENT_THREAD, OBJ_PROTECT_CLOSE};
+use crate::consts::{
+    CURRENT_PROCESS, CURRENT_THREAD, ENTRY_ATTRIBUTES, KERNEL_HANDLE_FLAG, KERNEL_MODE,
+    OBJ_PROTECT_CLOSE,
+};
 use crate::handle_table::HandleEntry;
 use crate::kernel::{Deferred, State};
 use crate::object_type::ObjectKind;
@@ -27,14 +30,22 @@ pub struct Security {
 impl Security {
     /// Only `owner` (and SYSTEM) may access the object.
     pub fn owned_by(owner: &str) -> Self {
-        Self { owner: owner.to_owned(), readers: Vec::new(), read_access: 0 }
+        Self {
+            owner: owner.to_owned(),
+            readers: Vec::new(),
+            read_access: 0,
+        }
     }
 
     /// The rights `user` can be granted.
     pub fn allowed(&self, kind: ObjectKind, user: &str) -> u32 {
         if user.eq_ignore_ascii_case("SYSTEM") || user.eq_ignore_ascii_case(&self.owner) {
             kind.all_access()
-        } else if self.readers.iter().any(|reader| reader == "*" || reader.eq_ignore_ascii_case(user)) {
+        } else if self
+            .readers
+            .iter()
+            .any(|reader| reader == "*" || reader.eq_ignore_ascii_case(user))
+        {
             self.read_access
         } else {
             0
@@ -45,8 +56,16 @@ impl Security {
 /// `SeAccessCheck` for `user` against `security`; `desired` is already generic-mapped.
 /// No security descriptor means every access is granted (unnamed objects of types that do
 /// not require security, such as events).
-pub fn access_check(kind: ObjectKind, security: Option<&Security>, user: &str, desired: u32) -> Result<u32, nt::NTSTATUS> {
-    let allowed = security.map_or_else(|| kind.all_access(), |security| security.allowed(kind, user));
+pub fn access_check(
+    kind: ObjectKind,
+    security: Option<&Security>,
+    user: &str,
+    desired: u32,
+) -> Result<u32, nt::NTSTATUS> {
+    let allowed = security.map_or_else(
+        || kind.all_access(),
+        |security| security.allowed(kind, user),
+    );
     let wanted = desired & !nt::MAXIMUM_ALLOWED;
     if wanted & !allowed != 0 {
         return Err(nt::STATUS_ACCESS_DENIED);
@@ -138,17 +157,36 @@ pub enum Closed {
 
 /// Whether a handle value carries the kernel-handle bit (and is not a pseudo-handle).
 pub fn is_kernel_handle(value: u64) -> bool {
-    value & KERNEL_HANDLE_FLAG == KERNEL_HANDLE_FLAG && value != CURRENT_PROCESS && value != CURRENT_THREAD
+    value & KERNEL_HANDLE_FLAG == KERNEL_HANDLE_FLAG
+        && value != CURRENT_PROCESS
+        && value != CURRENT_THREAD
 }
 
 impl State {
     /// Adds an object with no references and no handles; returns its body address.
-    pub fn insert_object(&mut self, kind: ObjectKind, body: Block, extra: Extra, security: Option<Security>, permanent: bool) -> usize {
+    pub fn insert_object(
+        &mut self,
+        kind: ObjectKind,
+        body: Block,
+        extra: Extra,
+        security: Option<Security>,
+        permanent: bool,
+    ) -> usize {
         let addr = body.addr();
         self.graveyard.remove(&addr);
         self.objects.insert(
             addr,
-            ObjectHeader { kind, refs: 0, handles: 0, driver_refs: 0, security, body, extra, permanent, deleting: false },
+            ObjectHeader {
+                kind,
+                refs: 0,
+                handles: 0,
+                driver_refs: 0,
+                security,
+                body,
+                extra,
+                permanent,
+                deleting: false,
+            },
         );
         addr
     }
@@ -160,7 +198,15 @@ impl State {
 
     /// Inserts a handle to `object` in `process`'s table (or the kernel table); returns its
     /// value (with the kernel bit for kernel handles).
-    pub fn create_handle(&mut self, process: usize, object: usize, granted: u32, attributes: u32, kernel: bool, by_driver: bool) -> u64 {
+    pub fn create_handle(
+        &mut self,
+        process: usize,
+        object: usize,
+        granted: u32,
+        attributes: u32,
+        kernel: bool,
+        by_driver: bool,
+    ) -> u64 {
         let owner = if kernel { self.system_process } else { process };
         let mut attributes = attributes & ENTRY_ATTRIBUTES;
         if kernel {
@@ -169,11 +215,20 @@ impl State {
         let Some(table) = self.processes.get_mut(&owner) else {
             return 0;
         };
-        let value = table.handles.insert(HandleEntry { object, granted, attributes, by_driver });
+        let value = table.handles.insert(HandleEntry {
+            object,
+            granted,
+            attributes,
+            by_driver,
+        });
         if let Some(header) = self.objects.get_mut(&object) {
             header.handles += 1;
         }
-        if kernel { value | KERNEL_HANDLE_FLAG } else { value }
+        if kernel {
+            value | KERNEL_HANDLE_FLAG
+        } else {
+            value
+        }
     }
 
     /// Which table and raw value `value` names for a caller in `process` with `mode`:
@@ -199,7 +254,10 @@ impl State {
 
     /// Takes a reference; returns the new count, `None` if `addr` is not a live object.
     pub fn add_reference(&mut self, addr: usize, by_driver: bool) -> Option<u64> {
-        let header = self.objects.get_mut(&addr).filter(|header| !header.deleting)?;
+        let header = self
+            .objects
+            .get_mut(&addr)
+            .filter(|header| !header.deleting)?;
         header.refs += 1;
         if by_driver {
             header.driver_refs += 1;
@@ -210,8 +268,16 @@ impl State {
     /// Drops a reference. `Err` if `addr` is not a live object or has no reference to drop.
     /// A device file object losing its last reference needs `IRP_MJ_CLOSE`: that is returned
     /// for the caller to run (or queue), everything else is freed here.
-    pub fn drop_reference(&mut self, addr: usize, by_driver: bool) -> Result<(u64, Option<Deferred>), ()> {
-        let header = self.objects.get_mut(&addr).filter(|header| !header.deleting).ok_or(())?;
+    pub fn drop_reference(
+        &mut self,
+        addr: usize,
+        by_driver: bool,
+    ) -> Result<(u64, Option<Deferred>), ()> {
+        let header = self
+            .objects
+            .get_mut(&addr)
+            .filter(|header| !header.deleting)
+            .ok_or(())?;
         if header.refs == 0 {
             return Err(());
         }
@@ -258,19 +324,31 @@ impl State {
     /// Closes a handle of `process` as a caller in `mode` would (`NtClose` semantics without
     /// the verifier): INVALID_HANDLE for NULL, pseudo-handles and unknown values,
     /// HANDLE_NOT_CLOSABLE for `OBJ_PROTECT_CLOSE`.
-    pub fn close_handle(&mut self, process: usize, value: u64, mode: i8) -> Result<Closed, nt::NTSTATUS> {
+    pub fn close_handle(
+        &mut self,
+        process: usize,
+        value: u64,
+        mode: i8,
+    ) -> Result<Closed, nt::NTSTATUS> {
         if value == 0 || value == CURRENT_PROCESS || value == CURRENT_THREAD {
             return Err(nt::STATUS_INVALID_HANDLE);
         }
         let (owner, raw) = self.table_of(process, value, mode);
-        let table = &mut self.processes.get_mut(&owner).ok_or(nt::STATUS_INVALID_HANDLE)?.handles;
+        let table = &mut self
+            .processes
+            .get_mut(&owner)
+            .ok_or(nt::STATUS_INVALID_HANDLE)?
+            .handles;
         let entry = table.get(raw).ok_or(nt::STATUS_INVALID_HANDLE)?;
         if entry.attributes & OBJ_PROTECT_CLOSE != 0 {
             return Err(crate::consts::STATUS_HANDLE_NOT_CLOSABLE);
         }
         let entry = table.remove(raw).ok_or(nt::STATUS_INVALID_HANDLE)?;
         let object = entry.object;
-        let header = self.objects.get_mut(&object).ok_or(nt::STATUS_INVALID_HANDLE)?;
+        let header = self
+            .objects
+            .get_mut(&object)
+            .ok_or(nt::STATUS_INVALID_HANDLE)?;
         header.handles = header.handles.saturating_sub(1);
         if header.handles == 0
             && let Extra::File(file) = &mut header.extra
@@ -309,6 +387,10 @@ impl State {
     /// `ObReferenceObjectByHandle` without the verifier, in NT's check order: pseudo-handle,
     /// kernel-handle bit (only from kernel mode), table lookup, type, access (only for user
     /// mode). Takes one reference on success.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "ObReferenceObjectByHandle's own parameters plus the caller's process and thread"
+    )]
     pub fn reference_by_handle(
         &mut self,
         process: usize,
@@ -323,8 +405,16 @@ impl State {
             return Err(nt::STATUS_INVALID_HANDLE);
         }
         let pseudo = match value {
-            CURRENT_PROCESS => Some((ObjectKind::Process, process, crate::process::CURRENT_PROCESS_ACCESS)),
-            CURRENT_THREAD => Some((ObjectKind::Thread, thread, crate::process::CURRENT_THREAD_ACCESS)),
+            CURRENT_PROCESS => Some((
+                ObjectKind::Process,
+                process,
+                crate::process::CURRENT_PROCESS_ACCESS,
+            )),
+            CURRENT_THREAD => Some((
+                ObjectKind::Thread,
+                thread,
+                crate::process::CURRENT_THREAD_ACCESS,
+            )),
             _ => None,
         };
         if let Some((pseudo_kind, object, granted)) = pseudo {
@@ -334,10 +424,17 @@ impl State {
             if mode != KERNEL_MODE && desired & !granted != 0 {
                 return Err(nt::STATUS_ACCESS_DENIED);
             }
-            self.add_reference(object, by_driver).ok_or(nt::STATUS_INVALID_HANDLE)?;
-            return Ok(Referenced { object, granted, attributes: 0 });
+            self.add_reference(object, by_driver)
+                .ok_or(nt::STATUS_INVALID_HANDLE)?;
+            return Ok(Referenced {
+                object,
+                granted,
+                attributes: 0,
+            });
         }
-        let entry = self.lookup_handle(process, value, mode).ok_or(nt::STATUS_INVALID_HANDLE)?;
+        let entry = self
+            .lookup_handle(process, value, mode)
+            .ok_or(nt::STATUS_INVALID_HANDLE)?;
         let header = self.object(entry.object).ok_or(nt::STATUS_INVALID_HANDLE)?;
         if kind.is_some_and(|kind| kind != header.kind) {
             return Err(nt::STATUS_OBJECT_TYPE_MISMATCH);
@@ -345,7 +442,12 @@ impl State {
         if mode != KERNEL_MODE && desired & !entry.granted != 0 {
             return Err(nt::STATUS_ACCESS_DENIED);
         }
-        self.add_reference(entry.object, by_driver).ok_or(nt::STATUS_INVALID_HANDLE)?;
-        Ok(Referenced { object: entry.object, granted: entry.granted, attributes: entry.attributes })
+        self.add_reference(entry.object, by_driver)
+            .ok_or(nt::STATUS_INVALID_HANDLE)?;
+        Ok(Referenced {
+            object: entry.object,
+            granted: entry.granted,
+            attributes: entry.attributes,
+        })
     }
 }

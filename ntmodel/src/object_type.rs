@@ -4,7 +4,9 @@
 //! The exported symbols hold the `POBJECT_TYPE` value itself (the driver reads them without a
 //! dereference, as a `raw-dylib` import is read on Windows). They are process-wide constants:
 //! a type is the same in every kernel instance.
-use crate::consts::{EVENT_ALL_ACCESS, KEY_ALL_ACCESS, KEY_WRITE, PROCESS_ALL_ACCESS, THREAD_ALL_ACCESS};
+use crate::consts::{
+    EVENT_ALL_ACCESS, KEY_ALL_ACCESS, KEY_WRITE, PROCESS_ALL_ACCESS, THREAD_ALL_ACCESS,
+};
 use nt_bindings as nt;
 
 /// The kinds of object the model knows.
@@ -31,7 +33,12 @@ pub struct ObjectTypeInfo {
 }
 
 const fn mapping(read: u32, write: u32, execute: u32, all: u32) -> nt::GENERIC_MAPPING {
-    nt::GENERIC_MAPPING { GenericRead: read, GenericWrite: write, GenericExecute: execute, GenericAll: all }
+    nt::GENERIC_MAPPING {
+        GenericRead: read,
+        GenericWrite: write,
+        GenericExecute: execute,
+        GenericAll: all,
+    }
 }
 
 static PROCESS_TYPE: ObjectTypeInfo = ObjectTypeInfo {
@@ -53,7 +60,12 @@ static EVENT_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static FILE_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "File",
-    mapping: mapping(nt::FILE_GENERIC_READ, nt::FILE_GENERIC_WRITE, nt::FILE_GENERIC_EXECUTE, nt::FILE_ALL_ACCESS),
+    mapping: mapping(
+        nt::FILE_GENERIC_READ,
+        nt::FILE_GENERIC_WRITE,
+        nt::FILE_GENERIC_EXECUTE,
+        nt::FILE_ALL_ACCESS,
+    ),
 };
 static KEY_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "Key",
@@ -118,16 +130,23 @@ impl ObjectKind {
     /// The kind a `POBJECT_TYPE` names, `None` for NULL or an unknown pointer.
     #[must_use]
     pub fn from_type_pointer(pointer: nt::POBJECT_TYPE) -> Option<Self> {
-        [Self::Process, Self::Thread, Self::Event, Self::File, Self::Key]
-            .into_iter()
-            .find(|kind| kind.type_pointer() == pointer)
+        [
+            Self::Process,
+            Self::Thread,
+            Self::Event,
+            Self::File,
+            Self::Key,
+        ]
+        .into_iter()
+        .find(|kind| kind.type_pointer() == pointer)
     }
 
     /// Maps generic rights to specific ones (`RtlMapGenericMask`); `MAXIMUM_ALLOWED` is kept.
     #[must_use]
     pub fn map_generic(self, access: u32) -> u32 {
         let mapping = &self.info().mapping;
-        let mut mapped = access & !(nt::GENERIC_READ | nt::GENERIC_WRITE | nt::GENERIC_EXECUTE | nt::GENERIC_ALL);
+        let mut mapped = access
+            & !(nt::GENERIC_READ | nt::GENERIC_WRITE | nt::GENERIC_EXECUTE | nt::GENERIC_ALL);
         if access & nt::GENERIC_READ != 0 {
             mapped |= mapping.GenericRead;
         }

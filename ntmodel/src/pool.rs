@@ -52,21 +52,37 @@ pub struct Pool {
 impl Pool {
     /// Allocates `size` bytes, zeroed or filled with a garbage pattern.
     pub fn allocate(&mut self, size: usize, tag: u32, zeroed: bool, by_driver: bool) -> usize {
-        let block = if zeroed { Block::zeroed(size) } else { Block::filled(size, 0xC5) };
+        let block = if zeroed {
+            Block::zeroed(size)
+        } else {
+            Block::filled(size, 0xC5)
+        };
         let addr = block.addr();
         let stats = self.stats.entry(tag).or_default();
         stats.allocations += 1;
         stats.bytes += size as u64;
         stats.outstanding += 1;
         stats.outstanding_bytes += size as u64;
-        self.live.insert(addr, Allocation { block, tag, size, by_driver });
+        self.live.insert(
+            addr,
+            Allocation {
+                block,
+                tag,
+                size,
+                by_driver,
+            },
+        );
         addr
     }
 
     /// Frees `addr` if it was allocated with `tag`.
     pub fn free(&mut self, addr: usize, tag: u32) -> Result<(), FreeError> {
         let Some(allocation) = self.live.get(&addr) else {
-            return Err(if self.freed.contains_key(&addr) { FreeError::DoubleFree } else { FreeError::NotAllocated });
+            return Err(if self.freed.contains_key(&addr) {
+                FreeError::DoubleFree
+            } else {
+                FreeError::NotAllocated
+            });
         };
         if allocation.tag != tag {
             return Err(FreeError::WrongTag(allocation.tag));
@@ -95,12 +111,19 @@ impl Pool {
 
     /// Accounting for every tag ever used.
     pub fn all_stats(&self) -> Vec<(u32, TagStats)> {
-        self.stats.iter().map(|(tag, stats)| (*tag, *stats)).collect()
+        self.stats
+            .iter()
+            .map(|(tag, stats)| (*tag, *stats))
+            .collect()
     }
 
     /// Live allocations, optionally only the driver's.
     pub fn outstanding(&self, only_driver: bool) -> Vec<&Allocation> {
-        let mut list: Vec<&Allocation> = self.live.values().filter(|a| !only_driver || a.by_driver).collect();
+        let mut list: Vec<&Allocation> = self
+            .live
+            .values()
+            .filter(|a| !only_driver || a.by_driver)
+            .collect();
         list.sort_by_key(|a| a.block.addr());
         list
     }
@@ -108,5 +131,14 @@ impl Pool {
 
 /// A pool tag as text (`'Hgrd'` is stored little-endian: "Hgrd").
 pub fn tag_text(tag: u32) -> String {
-    tag.to_le_bytes().iter().map(|&b| if b.is_ascii_graphic() { char::from(b) } else { '.' }).collect()
+    tag.to_le_bytes()
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() {
+                char::from(b)
+            } else {
+                '.'
+            }
+        })
+        .collect()
 }

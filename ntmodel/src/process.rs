@@ -44,10 +44,23 @@ impl State {
         let pid = self.next_id;
         self.next_id += 4;
         let security = Some(Security::owned_by(user));
-        let process = self.insert_object(ObjectKind::Process, Block::zeroed(BODY_SIZE), Extra::None, security, true);
+        let process = self.insert_object(
+            ObjectKind::Process,
+            Block::zeroed(BODY_SIZE),
+            Extra::None,
+            security,
+            true,
+        );
         self.processes.insert(
             process,
-            Process { pid, name: name.to_owned(), user: user.to_owned(), wow64, handles: HandleTable::default(), threads: Vec::new() },
+            Process {
+                pid,
+                name: name.to_owned(),
+                user: user.to_owned(),
+                wow64,
+                handles: HandleTable::default(),
+                threads: Vec::new(),
+            },
         );
         let thread = self.create_thread(process);
         (process, thread)
@@ -57,8 +70,17 @@ impl State {
     pub fn create_thread(&mut self, process: usize) -> usize {
         let tid = self.next_id;
         self.next_id += 4;
-        let user = self.processes.get(&process).map_or_else(String::new, |p| p.user.clone());
-        let thread = self.insert_object(ObjectKind::Thread, Block::zeroed(BODY_SIZE), Extra::None, Some(Security::owned_by(&user)), true);
+        let user = self
+            .processes
+            .get(&process)
+            .map_or_else(String::new, |p| p.user.clone());
+        let thread = self.insert_object(
+            ObjectKind::Thread,
+            Block::zeroed(BODY_SIZE),
+            Extra::None,
+            Some(Security::owned_by(&user)),
+            true,
+        );
         self.threads.insert(thread, Thread { tid, process });
         if let Some(p) = self.processes.get_mut(&process) {
             p.threads.push(thread);
@@ -68,7 +90,9 @@ impl State {
 
     /// The user of `process` ("" if unknown).
     pub fn user_of(&self, process: usize) -> String {
-        self.processes.get(&process).map_or_else(String::new, |p| p.user.clone())
+        self.processes
+            .get(&process)
+            .map_or_else(String::new, |p| p.user.clone())
     }
 
     /// The process a thread belongs to.

@@ -26,12 +26,17 @@ impl Registry {
 
     /// Sets a value, creating the key.
     pub fn set_value(&mut self, path: &str, name: &str, value: Value) {
-        self.keys.entry(key(path)).or_default().insert(key(name), value);
+        self.keys
+            .entry(key(path))
+            .or_default()
+            .insert(key(name), value);
     }
 
     /// Deletes a value; whether it existed.
     pub fn delete_value(&mut self, path: &str, name: &str) -> bool {
-        self.keys.get_mut(&key(path)).is_some_and(|values| values.remove(&key(name)).is_some())
+        self.keys
+            .get_mut(&key(path))
+            .is_some_and(|values| values.remove(&key(name)).is_some())
     }
 
     /// Whether the key exists.

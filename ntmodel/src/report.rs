@@ -43,13 +43,22 @@ impl fmt::Display for LeakReport {
             writeln!(f, "  unload refused: {reason}")?;
         }
         for (kind, address, count) in &self.references {
-            writeln!(f, "  {count} reference(s) to {kind} object {address:#x} taken by the driver and not released")?;
+            writeln!(
+                f,
+                "  {count} reference(s) to {kind} object {address:#x} taken by the driver and not released"
+            )?;
         }
         for (kind, value) in &self.handles {
-            writeln!(f, "  kernel handle {value:#x} to a {kind} object created by the driver and not closed")?;
+            writeln!(
+                f,
+                "  kernel handle {value:#x} to a {kind} object created by the driver and not closed"
+            )?;
         }
         for (tag, bytes) in &self.pool {
-            writeln!(f, "  pool: {bytes} bytes with tag '{tag}' not freed (DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4) 0x62)")?;
+            writeln!(
+                f,
+                "  pool: {bytes} bytes with tag '{tag}' not freed (DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4) 0x62)"
+            )?;
         }
         for device in &self.devices {
             writeln!(f, "  device {device} not deleted")?;

@@ -51,7 +51,10 @@ impl FileSecurity {
     /// unless [`FileSecurity::owned_by`] says otherwise.
     #[must_use]
     pub fn readable_by(users: &[&str]) -> Self {
-        Self { owner: "SYSTEM".to_owned(), readers: users.iter().map(|user| (*user).to_owned()).collect() }
+        Self {
+            owner: "SYSTEM".to_owned(),
+            readers: users.iter().map(|user| (*user).to_owned()).collect(),
+        }
     }
 
     /// Readable by everyone.
@@ -74,7 +77,11 @@ impl FileSecurity {
     }
 
     pub(crate) fn security(&self) -> Security {
-        Security { owner: self.owner.clone(), readers: self.readers.clone(), read_access: nt::FILE_GENERIC_READ | nt::FILE_GENERIC_EXECUTE }
+        Security {
+            owner: self.owner.clone(),
+            readers: self.readers.clone(),
+            read_access: nt::FILE_GENERIC_READ | nt::FILE_GENERIC_EXECUTE,
+        }
     }
 }
 
@@ -141,7 +148,14 @@ impl Kernel {
 
     /// Sets a value of any type (creating the key).
     pub fn set_registry_value(&self, key: &str, name: &str, kind: u32, data: &[u8]) {
-        self.inner.lock().registry.set_value(key, name, Value { kind, data: data.to_vec() });
+        self.inner.lock().registry.set_value(
+            key,
+            name,
+            Value {
+                kind,
+                data: data.to_vec(),
+            },
+        );
     }
 
     /// Creates a key with no values.
@@ -150,13 +164,17 @@ impl Kernel {
     }
 
     /// Deletes a value; whether it existed.
+    #[must_use]
     pub fn delete_registry_value(&self, key: &str, name: &str) -> bool {
         self.inner.lock().registry.delete_value(key, name)
     }
 
     /// Adds a file (`\??\C:\data\a.txt`) with content and security.
     pub fn add_file(&self, path: &str, content: &[u8], security: &FileSecurity) {
-        self.inner.lock().files.add(path, content.to_vec(), security.security());
+        self.inner
+            .lock()
+            .files
+            .add(path, content.to_vec(), security.security());
     }
 
     /// Loads a driver as service "handleguard": calls `DriverEntry` in the System process.
@@ -185,18 +203,27 @@ impl Kernel {
     /// # Errors
     /// The leak report when anything leaked, a stop happened during unload, or unload was
     /// refused (no driver, files still open, no `DriverUnload`).
+    #[allow(
+        clippy::result_large_err,
+        reason = "the report is the point of the call; unload is not a hot path"
+    )]
     pub fn unload_driver(&self) -> Result<(), LeakReport> {
         loader::unload(&self.inner)
     }
 
     /// A 64-bit user process with one thread.
     #[must_use]
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "reads like the scenario: create_process(\"app.exe\", User::new(\"alice\"))"
+    )]
     pub fn create_process(&self, image: &str, user: User) -> Process {
         self.new_process(image, &user, false)
     }
 
     /// A 32-bit (WOW64) user process with one thread.
     #[must_use]
+    #[allow(clippy::needless_pass_by_value, reason = "as create_process")]
     pub fn create_process_32bit(&self, image: &str, user: User) -> Process {
         self.new_process(image, &user, true)
     }
@@ -225,8 +252,20 @@ impl Kernel {
     }
 
     /// [`Kernel::run_in`] at a given IRQL.
-    pub fn run_in_at<R>(&self, process: &Process, mode: PreviousMode, irql: u8, f: impl FnOnce() -> R) -> R {
-        let context = Context { kernel: Arc::clone(&self.inner), process: process.eprocess(), thread: process.ethread(), previous_mode: mode.raw(), irql };
+    pub fn run_in_at<R>(
+        &self,
+        process: &Process,
+        mode: PreviousMode,
+        irql: u8,
+        f: impl FnOnce() -> R,
+    ) -> R {
+        let context = Context {
+            kernel: Arc::clone(&self.inner),
+            process: process.eprocess(),
+            thread: process.ethread(),
+            previous_mode: mode.raw(),
+            irql,
+        };
         let guard = kernel::enter(context);
         let result = f();
         kernel::set_irql(PASSIVE_LEVEL);
@@ -280,13 +319,19 @@ impl Kernel {
     /// (references, handles) of the object at `object`, `None` if it is not a live object.
     #[must_use]
     pub fn object_counts_at(&self, object: usize) -> Option<(u64, u32)> {
-        self.inner.lock().object(object).map(|header| (header.refs, header.handles))
+        self.inner
+            .lock()
+            .object(object)
+            .map(|header| (header.refs, header.handles))
     }
 
     /// The object body `handle` of `process` names (kernel handles via the kernel table).
     #[must_use]
     pub fn object_of(&self, process: &Process, handle: u64) -> Option<usize> {
-        self.inner.lock().lookup_handle(process.eprocess(), handle, KERNEL_MODE).map(|entry| entry.object)
+        self.inner
+            .lock()
+            .lookup_handle(process.eprocess(), handle, KERNEL_MODE)
+            .map(|entry| entry.object)
     }
 
     /// Whether the object at `object` has been deleted.
@@ -300,9 +345,16 @@ impl Kernel {
     #[must_use]
     pub fn system_handle_values(&self) -> Vec<u64> {
         let state = self.inner.lock();
-        state.processes.get(&state.system_process).map_or_else(Vec::new, |system| {
-            system.handles.iter().map(|(value, _)| value | KERNEL_HANDLE_FLAG).collect()
-        })
+        state
+            .processes
+            .get(&state.system_process)
+            .map_or_else(Vec::new, |system| {
+                system
+                    .handles
+                    .iter()
+                    .map(|(value, _)| value | KERNEL_HANDLE_FLAG)
+                    .collect()
+            })
     }
 
     /// Creates an event owned by the kernel (not the driver) and returns its kernel handle:
@@ -311,10 +363,21 @@ impl Kernel {
     pub fn kernel_handle_of_some_object(&self) -> u64 {
         let mut state = self.inner.lock();
         let block = crate::block::Block::zeroed(size_of::<nt::KEVENT>());
-        crate::ke::init_event_at(block.addr(), crate::consts::EVENT_NOTIFICATION_OBJECT, false);
+        crate::ke::init_event_at(
+            block.addr(),
+            crate::consts::EVENT_NOTIFICATION_OBJECT,
+            false,
+        );
         let object = state.insert_object(ObjectKind::Event, block, Extra::None, None, false);
         let system = state.system_process;
-        state.create_handle(system, object, crate::consts::EVENT_ALL_ACCESS, 0, true, false)
+        state.create_handle(
+            system,
+            object,
+            crate::consts::EVENT_ALL_ACCESS,
+            0,
+            true,
+            false,
+        )
     }
 
     /// Number of live driver pool allocations.
@@ -348,6 +411,7 @@ impl Kernel {
     }
 
     /// Returns and forgets the verifier stops so far.
+    #[must_use]
     pub fn take_verifier_stops(&self) -> Vec<Stop> {
         std::mem::take(&mut self.inner.lock().stops)
     }
@@ -370,27 +434,57 @@ impl Kernel {
     /// Number of IRPs issued and not completed.
     #[must_use]
     pub fn pending_irps(&self) -> usize {
-        self.inner.lock().io.irps.values().filter(|irp| irp.completed.is_none()).count()
+        self.inner
+            .lock()
+            .io
+            .irps
+            .values()
+            .filter(|irp| irp.completed.is_none())
+            .count()
     }
 
     /// The device object named `name` (`\Device\X`), if any.
     #[must_use]
     pub fn device_object(&self, name: &str) -> Option<usize> {
-        self.inner.lock().io.device_names.get(&crate::unicode::key(name)).copied()
+        self.inner
+            .lock()
+            .io
+            .device_names
+            .get(&crate::unicode::key(name))
+            .copied()
     }
 
     /// The target of a symbolic link (`\DosDevices\X` or `\??\X`), if it exists.
     #[must_use]
     pub fn symbolic_link(&self, name: &str) -> Option<String> {
-        self.inner.lock().io.links.get(&crate::io::normalize_link(name)).map(|link| link.target.clone())
+        self.inner
+            .lock()
+            .io
+            .links
+            .get(&crate::io::normalize_link(name))
+            .map(|link| link.target.clone())
     }
 
     pub(crate) fn panic_on_new_stops(&self, what: &str, before: usize) {
-        let stops: Vec<Stop> = self.inner.lock().stops.get(before..).unwrap_or_default().to_vec();
-        assert!(stops.is_empty(), "verifier stop during {what}:\n{}", list(&stops));
+        let stops: Vec<Stop> = self
+            .inner
+            .lock()
+            .stops
+            .get(before..)
+            .unwrap_or_default()
+            .to_vec();
+        assert!(
+            stops.is_empty(),
+            "verifier stop during {what}:\n{}",
+            list(&stops)
+        );
     }
 }
 
 fn list(stops: &[Stop]) -> String {
-    stops.iter().map(|stop| format!("  {stop}")).collect::<Vec<_>>().join("\n")
+    stops
+        .iter()
+        .map(|stop| format!("  {stop}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

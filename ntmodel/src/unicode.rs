@@ -18,7 +18,10 @@ impl OwnedUnicode {
         let string = Block::zeroed(size_of::<nt::UNICODE_STRING>());
         // SAFETY: `string` is a fresh block the size of a UNICODE_STRING, suitably aligned.
         unsafe { string.as_ptr::<nt::UNICODE_STRING>().write(raw) };
-        Self { _buffer: buffer, string }
+        Self {
+            _buffer: buffer,
+            string,
+        }
     }
 
     /// The `PUNICODE_STRING`.
@@ -31,10 +34,18 @@ impl OwnedUnicode {
 /// An empty text gives `Length` 0 with a valid (empty) buffer.
 pub fn unicode_buffer(text: &str) -> (Block, nt::UNICODE_STRING) {
     let units: Vec<u16> = text.encode_utf16().collect();
-    let bytes: Vec<u8> = units.iter().chain(std::iter::once(&0)).flat_map(|unit| unit.to_le_bytes()).collect();
+    let bytes: Vec<u8> = units
+        .iter()
+        .chain(std::iter::once(&0))
+        .flat_map(|unit| unit.to_le_bytes())
+        .collect();
     let buffer = Block::from_bytes(&bytes);
     let length = u16::try_from(units.len() * 2).unwrap_or(u16::MAX - 1);
-    let raw = nt::UNICODE_STRING { Length: length, MaximumLength: length.saturating_add(2), Buffer: buffer.as_ptr() };
+    let raw = nt::UNICODE_STRING {
+        Length: length,
+        MaximumLength: length.saturating_add(2),
+        Buffer: buffer.as_ptr(),
+    };
     (buffer, raw)
 }
 
@@ -64,12 +75,18 @@ pub unsafe fn read_unicode(string: *const nt::UNICODE_STRING) -> Option<String> 
 /// # Safety
 /// `attributes` is NULL or points to a readable `OBJECT_ATTRIBUTES` whose `ObjectName`
 /// satisfies [`read_unicode`]'s contract.
-pub unsafe fn read_object_attributes(attributes: *const nt::OBJECT_ATTRIBUTES) -> Option<(Option<String>, u32, usize)> {
+pub unsafe fn read_object_attributes(
+    attributes: *const nt::OBJECT_ATTRIBUTES,
+) -> Option<(Option<String>, u32, usize)> {
     // SAFETY: the caller guarantees NULL or readable attributes.
     let attributes = unsafe { attributes.as_ref() }?;
     // SAFETY: the caller guarantees the name is NULL or readable.
     let name = unsafe { read_unicode(attributes.ObjectName) };
-    Some((name, attributes.Attributes, attributes.RootDirectory as usize))
+    Some((
+        name,
+        attributes.Attributes,
+        attributes.RootDirectory as usize,
+    ))
 }
 
 /// Case-insensitive key for a name.

@@ -117,7 +117,11 @@ impl PendingIrp {
         iomgr::settle(&self.kernel.inner);
         drop(guard);
         let state = self.kernel.inner.lock();
-        state.io.results.get(&self.id).map(|result| (result.status, result.information, result.output.clone()))
+        state
+            .io
+            .results
+            .get(&self.id)
+            .map(|result| (result.status, result.information, result.output.clone()))
     }
 
     /// Whether it is still pending.
@@ -133,29 +137,50 @@ impl PendingIrp {
     }
 }
 
+/// The event a user handle names, checked as `NtSetEvent` & co. check it (`UserMode`).
+fn event_of(context: &Context, handle: u64, access: u32) -> Result<usize, nt::NTSTATUS> {
+    let mut state = context.kernel.lock();
+    let referenced = state.reference_by_handle(
+        context.process,
+        context.thread,
+        handle,
+        access,
+        Some(ObjectKind::Event),
+        USER_MODE,
+        false,
+    )?;
+    // Drop the reference at once: the event stays alive through the handle.
+    let _ = state.drop_reference(referenced.object, false);
+    Ok(referenced.object)
+}
+
 /// A simulated user process (and one of its threads).
 #[derive(Clone, Debug)]
 pub struct Process {
     kernel: Kernel,
-    process: usize,
-    thread: usize,
+    eprocess: usize,
+    ethread: usize,
 }
 
 impl Process {
     pub(crate) fn new(kernel: Kernel, process: usize, thread: usize) -> Self {
-        Self { kernel, process, thread }
+        Self {
+            kernel,
+            eprocess: process,
+            ethread: thread,
+        }
     }
 
     /// Its `PEPROCESS`.
     #[must_use]
     pub fn eprocess(&self) -> usize {
-        self.process
+        self.eprocess
     }
 
     /// Its thread's `PETHREAD`.
     #[must_use]
     pub fn ethread(&self) -> usize {
-        self.thread
+        self.ethread
     }
 
     /// The kernel it runs in.
@@ -167,32 +192,57 @@ impl Process {
     /// Another thread of the same process (to call from another OS thread at the same time).
     #[must_use]
     pub fn new_thread(&self) -> Self {
-        let thread = self.kernel.inner.lock().create_thread(self.process);
-        Self { kernel: self.kernel.clone(), process: self.process, thread }
+        let thread = self.kernel.inner.lock().create_thread(self.eprocess);
+        Self {
+            kernel: self.kernel.clone(),
+            eprocess: self.eprocess,
+            ethread: thread,
+        }
     }
 
     /// The process id.
     #[must_use]
     pub fn pid(&self) -> u32 {
-        self.kernel.inner.lock().processes.get(&self.process).map_or(0, |process| process.pid)
+        self.kernel
+            .inner
+            .lock()
+            .processes
+            .get(&self.eprocess)
+            .map_or(0, |process| process.pid)
     }
 
     /// The image name it was created with.
     #[must_use]
     pub fn image_name(&self) -> String {
-        self.kernel.inner.lock().processes.get(&self.process).map_or_else(String::new, |process| process.name.clone())
+        self.kernel
+            .inner
+            .lock()
+            .processes
+            .get(&self.eprocess)
+            .map_or_else(String::new, |process| process.name.clone())
     }
 
     /// The thread id of this thread.
     #[must_use]
     pub fn tid(&self) -> u32 {
-        self.kernel.inner.lock().threads.get(&self.thread).map_or(0, |thread| thread.tid)
+        self.kernel
+            .inner
+            .lock()
+            .threads
+            .get(&self.ethread)
+            .map_or(0, |thread| thread.tid)
     }
 
     fn call<R>(&self, what: &str, f: impl FnOnce(&Arc<KernelInner>, &Context) -> R) -> R {
         let inner = &self.kernel.inner;
         let before = inner.lock().stops.len();
-        let context = Context { kernel: Arc::clone(inner), process: self.process, thread: self.thread, previous_mode: USER_MODE, irql: PASSIVE_LEVEL };
+        let context = Context {
+            kernel: Arc::clone(inner),
+            process: self.eprocess,
+            thread: self.ethread,
+            previous_mode: USER_MODE,
+            irql: PASSIVE_LEVEL,
+        };
         let guard = kernel::enter(context.clone());
         let result = f(inner, &context);
         let irql = kernel::irql();
@@ -255,7 +305,10 @@ impl Process {
             crate::ke::init_event_at(block.addr(), type_code, initial);
             let mut state = inner.lock();
             let object = state.insert_object(ObjectKind::Event, block, Extra::None, None, false);
-            let granted = crate::object::grant_unchecked(ObjectKind::Event, ObjectKind::Event.map_generic(access));
+            let granted = crate::object::grant_unchecked(
+                ObjectKind::Event,
+                ObjectKind::Event.map_generic(access),
+            );
             state.create_handle(context.process, object, granted, 0, false, false)
         })
     }
@@ -265,11 +318,25 @@ impl Process {
     /// access for the code's required access) is `Done` with that status.
     #[must_use]
     pub fn ioctl(&self, handle: u64, code: u32, input: &[u8], output_len: usize) -> IoOutcome {
-        self.call("NtDeviceIoControlFile", |inner, _| match iomgr::device_control(inner, handle, code, input, output_len) {
-            Ok(Outcome::Done(result)) => IoOutcome::Done { status: result.status, information: result.information, output: result.output },
-            Ok(Outcome::Pending(id)) => IoOutcome::Pending(PendingIrp { kernel: self.kernel.clone(), id }),
-            Err(status) => IoOutcome::Done { status, information: 0, output: Vec::new() },
-        })
+        self.call(
+            "NtDeviceIoControlFile",
+            |inner, _| match iomgr::device_control(inner, handle, code, input, output_len) {
+                Ok(Outcome::Done(result)) => IoOutcome::Done {
+                    status: result.status,
+                    information: result.information,
+                    output: result.output,
+                },
+                Ok(Outcome::Pending(id)) => IoOutcome::Pending(PendingIrp {
+                    kernel: self.kernel.clone(),
+                    id,
+                }),
+                Err(status) => IoOutcome::Done {
+                    status,
+                    information: 0,
+                    output: Vec::new(),
+                },
+            },
+        )
     }
 
     /// `IoCancelIrp` for a pending request of this process (what `CancelIoEx` leads to).
@@ -280,39 +347,40 @@ impl Process {
     }
 
     /// `NtClose` from user mode.
+    #[must_use]
     pub fn close(&self, handle: u64) -> nt::NTSTATUS {
-        self.call("NtClose", |_, context| ob::close(context, "NtClose", handle, USER_MODE))
-    }
-
-    fn event_of(&self, context: &Context, handle: u64, access: u32) -> Result<usize, nt::NTSTATUS> {
-        let mut state = context.kernel.lock();
-        let referenced = state.reference_by_handle(context.process, context.thread, handle, access, Some(ObjectKind::Event), USER_MODE, false)?;
-        // Drop the reference at once: the event stays alive through the handle.
-        let _ = state.drop_reference(referenced.object, false);
-        Ok(referenced.object)
+        self.call("NtClose", |_, context| {
+            ob::close(context, "NtClose", handle, USER_MODE)
+        })
     }
 
     /// `NtSetEvent`: needs `EVENT_MODIFY_STATE`.
+    #[must_use]
     pub fn set_event(&self, handle: u64) -> nt::NTSTATUS {
-        self.call("NtSetEvent", |_, context| match self.event_of(context, handle, nt::EVENT_MODIFY_STATE) {
-            Ok(event) => {
-                // SAFETY: a live event object's body is a KEVENT; the handle keeps it alive.
-                unsafe { crate::fields::signal_state(event) }.store(1, Ordering::Release);
-                nt::STATUS_SUCCESS
+        self.call("NtSetEvent", |_, context| {
+            match event_of(context, handle, nt::EVENT_MODIFY_STATE) {
+                Ok(event) => {
+                    // SAFETY: a live event object's body is a KEVENT; the handle keeps it alive.
+                    unsafe { crate::fields::signal_state(event) }.store(1, Ordering::Release);
+                    nt::STATUS_SUCCESS
+                }
+                Err(status) => status,
             }
-            Err(status) => status,
         })
     }
 
     /// `NtResetEvent`: needs `EVENT_MODIFY_STATE`.
+    #[must_use]
     pub fn reset_event(&self, handle: u64) -> nt::NTSTATUS {
-        self.call("NtResetEvent", |_, context| match self.event_of(context, handle, nt::EVENT_MODIFY_STATE) {
-            Ok(event) => {
-                // SAFETY: as in set_event.
-                unsafe { crate::fields::signal_state(event) }.store(0, Ordering::Release);
-                nt::STATUS_SUCCESS
+        self.call("NtResetEvent", |_, context| {
+            match event_of(context, handle, nt::EVENT_MODIFY_STATE) {
+                Ok(event) => {
+                    // SAFETY: as in set_event.
+                    unsafe { crate::fields::signal_state(event) }.store(0, Ordering::Release);
+                    nt::STATUS_SUCCESS
+                }
+                Err(status) => status,
             }
-            Err(status) => status,
         })
     }
 
@@ -323,7 +391,7 @@ impl Process {
     /// `STATUS_INVALID_HANDLE`, `STATUS_OBJECT_TYPE_MISMATCH`, `STATUS_ACCESS_DENIED`.
     pub fn wait(&self, handle: u64) -> Result<bool, nt::NTSTATUS> {
         self.call("NtWaitForSingleObject", |_, context| {
-            let event = self.event_of(context, handle, nt::SYNCHRONIZE)?;
+            let event = event_of(context, handle, nt::SYNCHRONIZE)?;
             // SAFETY: as in set_event.
             let state = unsafe { crate::fields::signal_state(event) };
             let event_type = {
@@ -346,7 +414,7 @@ impl Process {
     /// `STATUS_INVALID_HANDLE` or `STATUS_OBJECT_TYPE_MISMATCH`.
     pub fn is_signaled(&self, handle: u64) -> Result<bool, nt::NTSTATUS> {
         self.call("is_signaled", |_, context| {
-            let event = self.event_of(context, handle, 0)?;
+            let event = event_of(context, handle, 0)?;
             // SAFETY: as in set_event.
             Ok(unsafe { crate::fields::signal_state(event) }.load(Ordering::Acquire) != 0)
         })
@@ -361,11 +429,20 @@ impl Process {
     pub fn duplicate(&self, handle: u64, access: u32) -> Result<u64, nt::NTSTATUS> {
         self.call("NtDuplicateObject", |_, context| {
             let mut state = context.kernel.lock();
-            let entry = state.lookup_handle(context.process, handle, USER_MODE).ok_or(nt::STATUS_INVALID_HANDLE)?;
-            let header = state.object(entry.object).ok_or(nt::STATUS_INVALID_HANDLE)?;
+            let entry = state
+                .lookup_handle(context.process, handle, USER_MODE)
+                .ok_or(nt::STATUS_INVALID_HANDLE)?;
+            let header = state
+                .object(entry.object)
+                .ok_or(nt::STATUS_INVALID_HANDLE)?;
             let kind = header.kind;
             let user = state.user_of(context.process);
-            let granted = access_check(kind, header.security.as_ref(), &user, kind.map_generic(access))?;
+            let granted = access_check(
+                kind,
+                header.security.as_ref(),
+                &user,
+                kind.map_generic(access),
+            )?;
             Ok(state.create_handle(context.process, entry.object, granted, 0, false, false))
         })
     }
@@ -377,33 +454,64 @@ impl Process {
     pub fn duplicate_same_access(&self, handle: u64) -> Result<u64, nt::NTSTATUS> {
         self.call("NtDuplicateObject", |_, context| {
             let mut state = context.kernel.lock();
-            let entry = state.lookup_handle(context.process, handle, USER_MODE).ok_or(nt::STATUS_INVALID_HANDLE)?;
-            Ok(state.create_handle(context.process, entry.object, entry.granted, entry.attributes, false, false))
+            let entry = state
+                .lookup_handle(context.process, handle, USER_MODE)
+                .ok_or(nt::STATUS_INVALID_HANDLE)?;
+            Ok(state.create_handle(
+                context.process,
+                entry.object,
+                entry.granted,
+                entry.attributes,
+                false,
+                false,
+            ))
         })
     }
 
     /// The granted access of one of this process's handles, `None` if it is not one.
     #[must_use]
     pub fn granted_access(&self, handle: u64) -> Option<u32> {
-        self.kernel.inner.lock().lookup_handle(self.process, handle, USER_MODE).map(|entry| entry.granted)
+        self.kernel
+            .inner
+            .lock()
+            .lookup_handle(self.eprocess, handle, USER_MODE)
+            .map(|entry| entry.granted)
     }
 
     /// Handle values of this process's table, ascending.
     #[must_use]
     pub fn handles(&self) -> Vec<u64> {
         let state = self.kernel.inner.lock();
-        state.processes.get(&self.process).map_or_else(Vec::new, |process| process.handles.iter().map(|(value, _)| value).collect())
+        state
+            .processes
+            .get(&self.eprocess)
+            .map_or_else(Vec::new, |process| {
+                process.handles.iter().map(|(value, _)| value).collect()
+            })
     }
 
     /// Process exit: cancels the pending I/O of its threads, then closes every handle.
     pub fn exit(&self) {
         let pending: Vec<u64> = {
             let state = self.kernel.inner.lock();
-            let threads = state.processes.get(&self.process).map(|process| process.threads.clone()).unwrap_or_default();
-            state.io.irps.values().filter(|irp| irp.completed.is_none() && threads.contains(&irp.thread)).map(|irp| irp.id).collect()
+            let threads = state
+                .processes
+                .get(&self.eprocess)
+                .map(|process| process.threads.clone())
+                .unwrap_or_default();
+            state
+                .io
+                .irps
+                .values()
+                .filter(|irp| irp.completed.is_none() && threads.contains(&irp.thread))
+                .map(|irp| irp.id)
+                .collect()
         };
         for id in pending {
-            let _ = self.cancel(&PendingIrp { kernel: self.kernel.clone(), id });
+            let _ = self.cancel(&PendingIrp {
+                kernel: self.kernel.clone(),
+                id,
+            });
         }
         for handle in self.handles() {
             let _ = self.close(handle);

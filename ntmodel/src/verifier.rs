@@ -123,14 +123,24 @@ impl Stop {
 impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [p1, p2, p3, p4] = self.params;
-        write!(f, "{} ({:#X}) {p1:#X}: {} [params {p1:#x}, {p2:#x}, {p3:#x}, {p4:#x}]", self.name(), self.code, self.message)
+        write!(
+            f,
+            "{} ({:#X}) {p1:#X}: {} [params {p1:#x}, {p2:#x}, {p3:#x}, {p4:#x}]",
+            self.name(),
+            self.code,
+            self.message
+        )
     }
 }
 
 impl State {
     /// Records a verifier stop.
     pub fn stop(&mut self, code: u32, params: [u64; 4], message: impl Into<String>) {
-        let stop = Stop { code, params, message: message.into() };
+        let stop = Stop {
+            code,
+            params,
+            message: message.into(),
+        };
         eprintln!("ntmodel: verifier stop: {stop}");
         self.stops.push(stop);
     }

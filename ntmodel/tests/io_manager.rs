@@ -20,7 +20,9 @@ fn counts(alice: &ntmodel::Process, device: u64) -> [u32; 4] {
 #[test]
 fn the_device_opens_through_its_symbolic_link_and_echoes_buffered_input() {
     let (k, alice) = kernel_with_driver();
-    let device = alice.open("\\\\.\\ModelTest", nt::GENERIC_READ | nt::GENERIC_WRITE).expect("open");
+    let device = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ | nt::GENERIC_WRITE)
+        .expect("open");
     let (status, information, output) = done(alice.ioctl(device, IOCTL_ECHO, b"hello", 16));
     assert_eq!(status, nt::STATUS_SUCCESS);
     assert_eq!(information, 5);
@@ -32,14 +34,22 @@ fn the_device_opens_through_its_symbolic_link_and_echoes_buffered_input() {
 #[test]
 fn closing_the_last_handle_sends_cleanup_then_close() {
     let (k, alice) = kernel_with_driver();
-    let first = alice.open("\\\\.\\ModelTest", nt::GENERIC_READ).expect("open");
-    let second = alice.open("\\\\.\\ModelTest", nt::GENERIC_READ).expect("open");
+    let first = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    let second = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
     assert_eq!(counts(&alice, first), [2, 0, 0, 0]);
     assert_eq!(alice.close(second), nt::STATUS_SUCCESS);
     assert_eq!(counts(&alice, first), [2, 1, 1, 0]);
     let duplicate = alice.duplicate_same_access(first).expect("duplicate");
     assert_eq!(alice.close(first), nt::STATUS_SUCCESS);
-    assert_eq!(counts(&alice, duplicate), [2, 1, 1, 0], "a duplicate keeps the file object open");
+    assert_eq!(
+        counts(&alice, duplicate),
+        [2, 1, 1, 0],
+        "a duplicate keeps the file object open"
+    );
     assert_eq!(alice.close(duplicate), nt::STATUS_SUCCESS);
     assert_eq!(k.unload_driver(), Ok(()));
 }
@@ -47,48 +57,79 @@ fn closing_the_last_handle_sends_cleanup_then_close() {
 #[test]
 fn a_pending_request_completes_when_the_driver_completes_it() {
     let (k, alice) = kernel_with_driver();
-    let device = alice.open("\\\\.\\ModelTest", nt::GENERIC_READ).expect("open");
-    let pending = alice.ioctl(device, IOCTL_PEND, &[], 8).pending().expect("pending");
+    let device = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    let pending = alice
+        .ioctl(device, IOCTL_PEND, &[], 8)
+        .pending()
+        .expect("pending");
     assert_eq!(pending.result(), None);
     assert_eq!(k.pending_irps(), 1);
     let (status, _, _) = done(alice.ioctl(device, IOCTL_COMPLETE_PENDED, &[], 0));
     assert_eq!(status, nt::STATUS_SUCCESS);
-    assert_eq!(pending.result(), Some((nt::STATUS_SUCCESS, b"done".to_vec())));
-    alice.close(device);
+    assert_eq!(
+        pending.result(),
+        Some((nt::STATUS_SUCCESS, b"done".to_vec()))
+    );
+    assert_eq!(alice.close(device), nt::STATUS_SUCCESS);
     assert_eq!(k.unload_driver(), Ok(()));
 }
 
 #[test]
 fn cancelling_a_pending_request_calls_the_cancel_routine() {
     let (k, alice) = kernel_with_driver();
-    let device = alice.open("\\\\.\\ModelTest", nt::GENERIC_READ).expect("open");
-    let pending = alice.ioctl(device, IOCTL_PEND, &[], 8).pending().expect("pending");
+    let device = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    let pending = alice
+        .ioctl(device, IOCTL_PEND, &[], 8)
+        .pending()
+        .expect("pending");
     assert!(alice.cancel(&pending));
     assert_eq!(pending.result(), Some((nt::STATUS_CANCELLED, Vec::new())));
-    assert!(!alice.cancel(&pending), "a completed request has nothing to cancel");
-    alice.close(device);
+    assert!(
+        !alice.cancel(&pending),
+        "a completed request has nothing to cancel"
+    );
+    assert_eq!(alice.close(device), nt::STATUS_SUCCESS);
     assert_eq!(k.unload_driver(), Ok(()));
 }
 
 #[test]
 fn a_timer_dpc_completes_the_pending_request_when_the_clock_passes_its_due_time() {
     let (k, alice) = kernel_with_driver();
-    let device = alice.open("\\\\.\\ModelTest", nt::GENERIC_READ).expect("open");
-    let pending = alice.ioctl(device, IOCTL_PEND_UNTIL_TIMER, &[], 4).pending().expect("pending");
+    let device = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    let pending = alice
+        .ioctl(device, IOCTL_PEND_UNTIL_TIMER, &[], 4)
+        .pending()
+        .expect("pending");
     k.advance_ms(9);
     assert!(pending.is_pending());
     k.advance_ms(1);
-    assert_eq!(pending.result(), Some((nt::STATUS_SUCCESS, b"tick".to_vec())));
-    alice.close(device);
+    assert_eq!(
+        pending.result(),
+        Some((nt::STATUS_SUCCESS, b"tick".to_vec()))
+    );
+    assert_eq!(alice.close(device), nt::STATUS_SUCCESS);
     assert_eq!(k.unload_driver(), Ok(()));
 }
 
 #[test]
 fn a_referenced_event_survives_the_user_closing_its_handle_and_is_signaled_by_the_dpc() {
     let (k, alice) = kernel_with_driver();
-    let device = alice.open("\\\\.\\ModelTest", nt::GENERIC_READ).expect("open");
-    let event = alice.create_event(nt::EVENT_MODIFY_STATE | nt::SYNCHRONIZE, EventKind::Notification, false);
-    let (status, _, _) = done(alice.ioctl(device, IOCTL_SIGNAL_EVENT_LATER, &event.to_le_bytes(), 0));
+    let device = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    let event = alice.create_event(
+        nt::EVENT_MODIFY_STATE | nt::SYNCHRONIZE,
+        EventKind::Notification,
+        false,
+    );
+    let (status, _, _) =
+        done(alice.ioctl(device, IOCTL_SIGNAL_EVENT_LATER, &event.to_le_bytes(), 0));
     assert_eq!(status, nt::STATUS_SUCCESS);
     let object = k.object_of(&alice, event).expect("event object");
     assert_eq!(k.object_counts_at(object), Some((1, 1)));
@@ -97,26 +138,54 @@ fn a_referenced_event_survives_the_user_closing_its_handle_and_is_signaled_by_th
     k.advance_ms(10);
     assert_eq!(alice.is_signaled(duplicate), Ok(true));
     assert_eq!(k.object_counts_at(object), Some((0, 1)));
-    alice.close(duplicate);
+    assert_eq!(alice.close(duplicate), nt::STATUS_SUCCESS);
     assert!(k.is_deleted(object));
-    alice.close(device);
+    assert_eq!(alice.close(device), nt::STATUS_SUCCESS);
     assert_eq!(k.unload_driver(), Ok(()));
 }
 
 #[test]
 fn a_user_with_only_a_sync_handle_cannot_have_the_driver_modify_the_event() {
     let (k, alice) = kernel_with_driver();
-    let device = alice.open("\\\\.\\ModelTest", nt::GENERIC_READ).expect("open");
+    let device = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
     let event = alice.create_event(nt::SYNCHRONIZE, EventKind::Notification, false);
-    let (status, _, _) = done(alice.ioctl(device, IOCTL_SIGNAL_EVENT_LATER, &event.to_le_bytes(), 0));
+    let (status, _, _) =
+        done(alice.ioctl(device, IOCTL_SIGNAL_EVENT_LATER, &event.to_le_bytes(), 0));
     assert_eq!(status, nt::STATUS_ACCESS_DENIED);
     let bob = k.create_process("other.exe", User::new("bob"));
-    let bob_device = bob.open("\\\\.\\ModelTest", nt::GENERIC_READ).expect("open");
-    let (status, _, _) = done(bob.ioctl(bob_device, IOCTL_SIGNAL_EVENT_LATER, &event.to_le_bytes(), 0));
-    assert_eq!(status, nt::STATUS_INVALID_HANDLE, "alice's handle value means nothing in bob's table");
-    let bob_second = bob.open("\\\\.\\ModelTest", nt::GENERIC_READ).expect("open");
-    assert_eq!(bob_second, event, "bob's second handle has the value of alice's event handle");
-    let (status, _, _) = done(bob.ioctl(bob_device, IOCTL_SIGNAL_EVENT_LATER, &event.to_le_bytes(), 0));
-    assert_eq!(status, nt::STATUS_OBJECT_TYPE_MISMATCH, "in bob's process the value names his device handle");
+    let bob_device = bob
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    let (status, _, _) = done(bob.ioctl(
+        bob_device,
+        IOCTL_SIGNAL_EVENT_LATER,
+        &event.to_le_bytes(),
+        0,
+    ));
+    assert_eq!(
+        status,
+        nt::STATUS_INVALID_HANDLE,
+        "alice's handle value means nothing in bob's table"
+    );
+    let bob_second = bob
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    assert_eq!(
+        bob_second, event,
+        "bob's second handle has the value of alice's event handle"
+    );
+    let (status, _, _) = done(bob.ioctl(
+        bob_device,
+        IOCTL_SIGNAL_EVENT_LATER,
+        &event.to_le_bytes(),
+        0,
+    ));
+    assert_eq!(
+        status,
+        nt::STATUS_OBJECT_TYPE_MISMATCH,
+        "in bob's process the value names his device handle"
+    );
     k.check_no_stop();
 }

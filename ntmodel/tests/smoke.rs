@@ -6,7 +6,11 @@ use ntmodel::{EventKind, Kernel, PreviousMode, User};
 fn an_event_handle_is_referenced_and_released() {
     let k = Kernel::new();
     let alice = k.create_process("app.exe", User::new("alice"));
-    let event = alice.create_event(nt::EVENT_MODIFY_STATE | nt::SYNCHRONIZE, EventKind::Notification, false);
+    let event = alice.create_event(
+        nt::EVENT_MODIFY_STATE | nt::SYNCHRONIZE,
+        EventKind::Notification,
+        false,
+    );
     assert_eq!(event, 4);
     let mut object: nt::PVOID = std::ptr::null_mut();
     let status = k.run_in(&alice, PreviousMode::UserMode, || {
@@ -27,7 +31,9 @@ fn an_event_handle_is_referenced_and_released() {
     assert_eq!(alice.close(event), nt::STATUS_SUCCESS);
     assert_eq!(k.object_counts_at(object as usize), Some((1, 0)));
     // SAFETY: the reference taken above.
-    k.run_in(&alice, PreviousMode::KernelMode, || unsafe { ntmodel::ObfDereferenceObject(object) });
+    k.run_in(&alice, PreviousMode::KernelMode, || unsafe {
+        ntmodel::ObfDereferenceObject(object)
+    });
     assert!(k.is_deleted(object as usize));
     k.check_no_stop();
 }

@@ -21,7 +21,11 @@ fn allocate(context: &Context, routine: &str, size: usize, tag: u32, zeroed: boo
         return std::ptr::null_mut();
     }
     if tag == 0 {
-        state.stop(codes::BAD_POOL_CALLER, [0x9B, 0, size as u64, 0], format!("{routine}: pool tag 0"));
+        state.stop(
+            codes::BAD_POOL_CALLER,
+            [0x9B, 0, size as u64, 0],
+            format!("{routine}: pool tag 0"),
+        );
         return std::ptr::null_mut();
     }
     state.pool.allocate(size, tag, zeroed, true) as nt::PVOID
@@ -29,20 +33,38 @@ fn allocate(context: &Context, routine: &str, size: usize, tag: u32, zeroed: boo
 
 /// `ExAllocatePool2`: zeroed unless `POOL_FLAG_UNINITIALIZED`.
 #[unsafe(no_mangle)]
-pub extern "C" fn ExAllocatePool2(Flags: nt::ULONG64, NumberOfBytes: nt::SIZE_T, Tag: nt::ULONG) -> nt::PVOID {
+pub extern "C" fn ExAllocatePool2(
+    Flags: nt::ULONG64,
+    NumberOfBytes: nt::SIZE_T,
+    Tag: nt::ULONG,
+) -> nt::PVOID {
     with_context("ExAllocatePool2", |context| {
         let size = usize::try_from(NumberOfBytes).unwrap_or(usize::MAX);
         if Flags & (nt::POOL_FLAG_NON_PAGED | 0x100) == 0 {
-            bad_parameter(context, "ExAllocatePool2", "neither POOL_FLAG_NON_PAGED nor POOL_FLAG_PAGED");
+            bad_parameter(
+                context,
+                "ExAllocatePool2",
+                "neither POOL_FLAG_NON_PAGED nor POOL_FLAG_PAGED",
+            );
             return std::ptr::null_mut();
         }
-        allocate(context, "ExAllocatePool2", size, Tag, Flags & nt::POOL_FLAG_UNINITIALIZED == 0)
+        allocate(
+            context,
+            "ExAllocatePool2",
+            size,
+            Tag,
+            Flags & nt::POOL_FLAG_UNINITIALIZED == 0,
+        )
     })
 }
 
 /// `ExAllocatePoolWithTag`: memory is not zeroed (it holds a garbage pattern).
 #[unsafe(no_mangle)]
-pub extern "C" fn ExAllocatePoolWithTag(PoolType: nt::POOL_TYPE, NumberOfBytes: nt::SIZE_T, Tag: nt::ULONG) -> nt::PVOID {
+pub extern "C" fn ExAllocatePoolWithTag(
+    PoolType: nt::POOL_TYPE,
+    NumberOfBytes: nt::SIZE_T,
+    Tag: nt::ULONG,
+) -> nt::PVOID {
     let _ = PoolType;
     with_context("ExAllocatePoolWithTag", |context| {
         let size = usize::try_from(NumberOfBytes).unwrap_or(usize::MAX);
@@ -65,17 +87,28 @@ pub unsafe extern "C" fn ExFreePoolWithTag(P: nt::PVOID, Tag: nt::ULONG) {
         let mut state = context.kernel.lock();
         if let Some(allocation) = state.pool.get(address) {
             let end = address + allocation.size;
-            let armed: Vec<usize> = state.ke.timers.keys().copied().filter(|timer| (address..end).contains(timer)).collect();
+            let armed: Vec<usize> = state
+                .ke
+                .timers
+                .keys()
+                .copied()
+                .filter(|timer| (address..end).contains(timer))
+                .collect();
             for timer in armed {
                 state.ke.timers.remove(&timer);
                 state.stop(
                     codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
                     [0x15, timer as u64, 0, address as u64],
-                    format!("pool block {address:#x} freed while it holds an armed timer at {timer:#x}"),
+                    format!(
+                        "pool block {address:#x} freed while it holds an armed timer at {timer:#x}"
+                    ),
                 );
             }
             let before = state.ke.dpc_queue.len();
-            state.ke.dpc_queue.retain(|queued| !(address..end).contains(&queued.dpc));
+            state
+                .ke
+                .dpc_queue
+                .retain(|queued| !(address..end).contains(&queued.dpc));
             if state.ke.dpc_queue.len() != before {
                 state.stop(
                     codes::NTMODEL_CHECK,
@@ -93,8 +126,17 @@ pub unsafe extern "C" fn ExFreePoolWithTag(P: nt::PVOID, Tag: nt::ULONG) {
             ),
             Err(FreeError::WrongTag(allocated)) => state.stop(
                 codes::BAD_POOL_CALLER,
-                [codes::POOL_WRONG_TAG, address as u64, u64::from(allocated), u64::from(Tag)],
-                format!("pool block {address:#x} allocated with tag '{}' freed with tag '{}'", tag_text(allocated), tag_text(Tag)),
+                [
+                    codes::POOL_WRONG_TAG,
+                    address as u64,
+                    u64::from(allocated),
+                    u64::from(Tag),
+                ],
+                format!(
+                    "pool block {address:#x} allocated with tag '{}' freed with tag '{}'",
+                    tag_text(allocated),
+                    tag_text(Tag)
+                ),
             ),
             Err(FreeError::NotAllocated) => state.stop(
                 codes::BAD_POOL_CALLER,
@@ -119,10 +161,14 @@ pub unsafe extern "C" fn DbgPrint(Format: *const nt::CHAR, Argument: *const nt::
             return 0;
         }
         // SAFETY: the caller passes a NUL-terminated format.
-        let format = unsafe { CStr::from_ptr(Format) }.to_string_lossy().into_owned();
+        let format = unsafe { CStr::from_ptr(Format) }
+            .to_string_lossy()
+            .into_owned();
         let text = if format == "%s" && !Argument.is_null() {
             // SAFETY: with "%s" the argument is a NUL-terminated string.
-            unsafe { CStr::from_ptr(Argument) }.to_string_lossy().into_owned()
+            unsafe { CStr::from_ptr(Argument) }
+                .to_string_lossy()
+                .into_owned()
         } else {
             context.kernel.lock().stop(
                 codes::NTMODEL_CHECK,
@@ -161,9 +207,15 @@ pub extern "C" fn KeBugCheckEx(
 /// # Safety
 /// `SystemRoutineName` is a valid `UNICODE_STRING`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn MmGetSystemRoutineAddress(SystemRoutineName: nt::PUNICODE_STRING) -> nt::PVOID {
+pub unsafe extern "C" fn MmGetSystemRoutineAddress(
+    SystemRoutineName: nt::PUNICODE_STRING,
+) -> nt::PVOID {
     with_context("MmGetSystemRoutineAddress", |context| {
-        super::require_passive(context, "MmGetSystemRoutineAddress", codes::C4_IRQL_ZW_PASSIVE);
+        super::require_passive(
+            context,
+            "MmGetSystemRoutineAddress",
+            codes::C4_IRQL_ZW_PASSIVE,
+        );
         // SAFETY: the caller passes a valid string.
         let Some(name) = (unsafe { read_unicode(SystemRoutineName) }) else {
             return std::ptr::null_mut();

@@ -64,7 +64,11 @@ pub unsafe extern "C" fn IoDeleteDevice(DeviceObject: nt::PDEVICE_OBJECT) {
     with_context("IoDeleteDevice", |context| {
         require_passive(context, "IoDeleteDevice", codes::C4_IRQL_ZW_PASSIVE);
         if !context.kernel.lock().delete_device(DeviceObject as usize) {
-            bad_parameter(context, "IoDeleteDevice", "not a live device object (deleted twice?)");
+            bad_parameter(
+                context,
+                "IoDeleteDevice",
+                "not a live device object (deleted twice?)",
+            );
         }
     });
 }
@@ -74,7 +78,10 @@ pub unsafe extern "C" fn IoDeleteDevice(DeviceObject: nt::PDEVICE_OBJECT) {
 /// # Safety
 /// Both names are valid `UNICODE_STRING`s.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn IoCreateSymbolicLink(SymbolicLinkName: nt::PUNICODE_STRING, DeviceName: nt::PUNICODE_STRING) -> nt::NTSTATUS {
+pub unsafe extern "C" fn IoCreateSymbolicLink(
+    SymbolicLinkName: nt::PUNICODE_STRING,
+    DeviceName: nt::PUNICODE_STRING,
+) -> nt::NTSTATUS {
     with_context("IoCreateSymbolicLink", |context| {
         if !require_passive(context, "IoCreateSymbolicLink", codes::C4_IRQL_ZW_PASSIVE) {
             return nt::STATUS_UNSUCCESSFUL;
@@ -101,7 +108,9 @@ pub unsafe extern "C" fn IoCreateSymbolicLink(SymbolicLinkName: nt::PUNICODE_STR
 /// # Safety
 /// `SymbolicLinkName` is a valid `UNICODE_STRING`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn IoDeleteSymbolicLink(SymbolicLinkName: nt::PUNICODE_STRING) -> nt::NTSTATUS {
+pub unsafe extern "C" fn IoDeleteSymbolicLink(
+    SymbolicLinkName: nt::PUNICODE_STRING,
+) -> nt::NTSTATUS {
     with_context("IoDeleteSymbolicLink", |context| {
         if !require_passive(context, "IoDeleteSymbolicLink", codes::C4_IRQL_ZW_PASSIVE) {
             return nt::STATUS_UNSUCCESSFUL;
@@ -124,13 +133,17 @@ pub unsafe extern "C" fn IoDeleteSymbolicLink(SymbolicLinkName: nt::PUNICODE_STR
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn IofCompleteRequest(Irp: nt::PIRP, PriorityBoost: nt::CCHAR) {
     let _ = PriorityBoost;
-    with_context("IofCompleteRequest", |context| iomgr::complete(&context.kernel, Irp as usize));
+    with_context("IofCompleteRequest", |context| {
+        iomgr::complete(&context.kernel, Irp as usize)
+    });
 }
 
 /// `IoGetCurrentProcess` (`PsGetCurrentProcess`).
 #[unsafe(no_mangle)]
 pub extern "C" fn IoGetCurrentProcess() -> nt::PEPROCESS {
-    with_context("IoGetCurrentProcess", |context| context.process as nt::PEPROCESS)
+    with_context("IoGetCurrentProcess", |context| {
+        context.process as nt::PEPROCESS
+    })
 }
 
 fn requestor_process(context: &crate::kernel::Context, irp: usize) -> Option<usize> {
@@ -150,7 +163,8 @@ fn requestor_process(context: &crate::kernel::Context, irp: usize) -> Option<usi
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn IoGetRequestorProcess(Irp: nt::PIRP) -> nt::PEPROCESS {
     with_context("IoGetRequestorProcess", |context| {
-        requestor_process(context, Irp as usize).map_or(std::ptr::null_mut(), |process| process as nt::PEPROCESS)
+        requestor_process(context, Irp as usize)
+            .map_or(std::ptr::null_mut(), |process| process as nt::PEPROCESS)
     })
 }
 
@@ -166,13 +180,21 @@ pub unsafe extern "C" fn IoIs32bitProcess(Irp: nt::PIRP) -> nt::BOOLEAN {
             Some(context.process)
         } else {
             let irp = Irp as usize;
-            let user = context.kernel.lock().io.irps.get(&irp).is_some();
+            let user = context.kernel.lock().io.irps.contains_key(&irp);
             // SAFETY: a live IRP the caller owns.
             let mode = user.then(|| unsafe { (*Irp).RequestorMode });
-            if mode == Some(USER_MODE) { requestor_process(context, irp) } else { None }
+            if mode == Some(USER_MODE) {
+                requestor_process(context, irp)
+            } else {
+                None
+            }
         };
         let state = context.kernel.lock();
-        u8::from(process.and_then(|process| state.processes.get(&process)).is_some_and(|process| process.wow64))
+        u8::from(
+            process
+                .and_then(|process| state.processes.get(&process))
+                .is_some_and(|process| process.wow64),
+        )
     })
 }
 
@@ -197,5 +219,7 @@ pub unsafe extern "C" fn IoAcquireCancelSpinLock(Irql: nt::PKIRQL) {
 /// `IoReleaseCancelSpinLock`.
 #[unsafe(no_mangle)]
 pub extern "C" fn IoReleaseCancelSpinLock(Irql: nt::KIRQL) {
-    with_context("IoReleaseCancelSpinLock", |context| iomgr::release_cancel_lock(&context.kernel, Irql));
+    with_context("IoReleaseCancelSpinLock", |context| {
+        iomgr::release_cancel_lock(&context.kernel, Irql)
+    });
 }

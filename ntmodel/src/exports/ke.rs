@@ -1,7 +1,8 @@
 //! Dispatcher exports: events, timers, DPCs, spin locks.
 use super::{bad_parameter, require_dispatch_or_below, with_context};
 use crate::consts::{
-    DISPATCH_LEVEL, EVENT_NOTIFICATION_OBJECT, EVENT_SYNCHRONIZATION_OBJECT, TIMER_NOTIFICATION_OBJECT, TIMER_SYNCHRONIZATION_OBJECT,
+    DISPATCH_LEVEL, EVENT_NOTIFICATION_OBJECT, EVENT_SYNCHRONIZATION_OBJECT,
+    TIMER_NOTIFICATION_OBJECT, TIMER_SYNCHRONIZATION_OBJECT,
 };
 use crate::fields::signal_state;
 use crate::kernel::{self, Context};
@@ -28,13 +29,21 @@ fn check_not_deleted(context: &Context, routine: &str, object: usize) -> bool {
 /// # Safety
 /// `Event` points to writable memory for a `KEVENT`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn KeInitializeEvent(Event: nt::PRKEVENT, Type: nt::EVENT_TYPE, State: nt::BOOLEAN) {
+pub unsafe extern "C" fn KeInitializeEvent(
+    Event: nt::PRKEVENT,
+    Type: nt::EVENT_TYPE,
+    State: nt::BOOLEAN,
+) {
     with_context("KeInitializeEvent", |context| {
         if Event.is_null() {
             bad_parameter(context, "KeInitializeEvent", "Event is NULL");
             return;
         }
-        let kind = if Type == nt::_EVENT_TYPE::NotificationEvent { EVENT_NOTIFICATION_OBJECT } else { EVENT_SYNCHRONIZATION_OBJECT };
+        let kind = if Type == nt::_EVENT_TYPE::NotificationEvent {
+            EVENT_NOTIFICATION_OBJECT
+        } else {
+            EVENT_SYNCHRONIZATION_OBJECT
+        };
         crate::ke::init_event_at(Event as usize, kind, State != 0);
     });
 }
@@ -44,7 +53,11 @@ pub unsafe extern "C" fn KeInitializeEvent(Event: nt::PRKEVENT, Type: nt::EVENT_
 /// # Safety
 /// `Event` points to an initialised `KEVENT`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn KeSetEvent(Event: nt::PRKEVENT, Increment: nt::KPRIORITY, Wait: nt::BOOLEAN) -> nt::LONG {
+pub unsafe extern "C" fn KeSetEvent(
+    Event: nt::PRKEVENT,
+    Increment: nt::KPRIORITY,
+    Wait: nt::BOOLEAN,
+) -> nt::LONG {
     let _ = (Increment, Wait);
     with_context("KeSetEvent", |context| {
         require_dispatch_or_below(context, "KeSetEvent");
@@ -117,7 +130,11 @@ pub unsafe extern "C" fn KeInitializeTimerEx(Timer: nt::PKTIMER, Type: nt::TIMER
                 format!("KeInitializeTimerEx on the armed timer {timer:#x}"),
             );
         }
-        let kind = if Type == nt::_TIMER_TYPE::NotificationTimer { TIMER_NOTIFICATION_OBJECT } else { TIMER_SYNCHRONIZATION_OBJECT };
+        let kind = if Type == nt::_TIMER_TYPE::NotificationTimer {
+            TIMER_NOTIFICATION_OBJECT
+        } else {
+            TIMER_SYNCHRONIZATION_OBJECT
+        };
         crate::ke::init_timer_at(timer, kind);
     });
 }
@@ -129,7 +146,11 @@ pub unsafe extern "C" fn KeInitializeTimerEx(Timer: nt::PKTIMER, Type: nt::TIMER
 /// `Timer` is an initialised `KTIMER`, `Dpc` NULL or an initialised `KDPC`; both stay valid
 /// until the timer fires or is cancelled.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn KeSetTimer(Timer: nt::PKTIMER, DueTime: nt::LARGE_INTEGER, Dpc: nt::PKDPC) -> nt::BOOLEAN {
+pub unsafe extern "C" fn KeSetTimer(
+    Timer: nt::PKTIMER,
+    DueTime: nt::LARGE_INTEGER,
+    Dpc: nt::PKDPC,
+) -> nt::BOOLEAN {
     with_context("KeSetTimer", |context| {
         require_dispatch_or_below(context, "KeSetTimer");
         if Timer.is_null() {
@@ -138,7 +159,12 @@ pub unsafe extern "C" fn KeSetTimer(Timer: nt::PKTIMER, DueTime: nt::LARGE_INTEG
         }
         // SAFETY: every bit pattern of a LARGE_INTEGER is a valid LONGLONG.
         let due = unsafe { DueTime.QuadPart };
-        u8::from(context.kernel.lock().set_timer(Timer as usize, due, Dpc as usize))
+        u8::from(
+            context
+                .kernel
+                .lock()
+                .set_timer(Timer as usize, due, Dpc as usize),
+        )
     })
 }
 
@@ -150,7 +176,15 @@ pub unsafe extern "C" fn KeSetTimer(Timer: nt::PKTIMER, DueTime: nt::LARGE_INTEG
 pub unsafe extern "C" fn KeCancelTimer(Timer: nt::PKTIMER) -> nt::BOOLEAN {
     with_context("KeCancelTimer", |context| {
         require_dispatch_or_below(context, "KeCancelTimer");
-        u8::from(context.kernel.lock().ke.timers.remove(&(Timer as usize)).is_some())
+        u8::from(
+            context
+                .kernel
+                .lock()
+                .ke
+                .timers
+                .remove(&(Timer as usize))
+                .is_some(),
+        )
     })
 }
 
@@ -159,7 +193,11 @@ pub unsafe extern "C" fn KeCancelTimer(Timer: nt::PKTIMER) -> nt::BOOLEAN {
 /// # Safety
 /// `Dpc` points to writable memory for a `KDPC`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn KeInitializeDpc(Dpc: nt::PRKDPC, DeferredRoutine: nt::PKDEFERRED_ROUTINE, DeferredContext: nt::PVOID) {
+pub unsafe extern "C" fn KeInitializeDpc(
+    Dpc: nt::PRKDPC,
+    DeferredRoutine: nt::PKDEFERRED_ROUTINE,
+    DeferredContext: nt::PVOID,
+) {
     with_context("KeInitializeDpc", |context| {
         if Dpc.is_null() {
             bad_parameter(context, "KeInitializeDpc", "Dpc is NULL");
@@ -232,7 +270,15 @@ pub unsafe extern "C" fn KeReleaseSpinLock(SpinLock: nt::PKSPIN_LOCK, NewIrql: n
         } else {
             // SAFETY: as for KeAcquireSpinLockRaiseToDpc.
             let word = unsafe { AtomicUsize::from_ptr(SpinLock.cast::<usize>()) };
-            if word.compare_exchange(crate::ke::thread_token(), 0, Ordering::Release, Ordering::Relaxed).is_err() {
+            if word
+                .compare_exchange(
+                    crate::ke::thread_token(),
+                    0,
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+            {
                 context.kernel.lock().stop(
                     codes::NTMODEL_CHECK,
                     [codes::MODEL_SPIN_LOCK, SpinLock as u64, 1, 0],

@@ -11,16 +11,23 @@ use nt_bindings as nt;
 
 /// The kind a `POBJECT_TYPE` argument names: `Ok(None)` for NULL, `Err` for a pointer that is
 /// no object type.
-fn kind_argument(context: &Context, routine: &str, object_type: nt::POBJECT_TYPE) -> Result<Option<ObjectKind>, nt::NTSTATUS> {
+fn kind_argument(
+    context: &Context,
+    routine: &str,
+    object_type: nt::POBJECT_TYPE,
+) -> Result<Option<ObjectKind>, nt::NTSTATUS> {
     if object_type.is_null() {
         return Ok(None);
     }
-    match ObjectKind::from_type_pointer(object_type) {
-        Some(kind) => Ok(Some(kind)),
-        None => {
-            bad_parameter(context, routine, "ObjectType is not an object type (passed *ExEventObjectType's address instead of its value?)");
-            Err(nt::STATUS_OBJECT_TYPE_MISMATCH)
-        }
+    if let Some(kind) = ObjectKind::from_type_pointer(object_type) {
+        Ok(Some(kind))
+    } else {
+        bad_parameter(
+            context,
+            routine,
+            "ObjectType is not an object type (passed *ExEventObjectType's address instead of its value?)",
+        );
+        Err(nt::STATUS_OBJECT_TYPE_MISMATCH)
     }
 }
 
@@ -74,7 +81,11 @@ pub unsafe extern "C" fn ObReferenceObjectByHandle(
         }
         // SAFETY: the caller passes a writable Object; it is NULL on every failure.
         unsafe { Object.write(std::ptr::null_mut()) };
-        if !require_passive(context, "ObReferenceObjectByHandle", codes::C4_IRQL_OB_PASSIVE) {
+        if !require_passive(
+            context,
+            "ObReferenceObjectByHandle",
+            codes::C4_IRQL_OB_PASSIVE,
+        ) {
             return nt::STATUS_UNSUCCESSFUL;
         }
         let kind = match kind_argument(context, "ObReferenceObjectByHandle", ObjectType) {
@@ -82,7 +93,11 @@ pub unsafe extern "C" fn ObReferenceObjectByHandle(
             Err(status) => return status,
         };
         let value = Handle as u64;
-        let mode = if AccessMode == KERNEL_MODE { KERNEL_MODE } else { crate::consts::USER_MODE };
+        let mode = if AccessMode == KERNEL_MODE {
+            KERNEL_MODE
+        } else {
+            crate::consts::USER_MODE
+        };
         let mut state = context.kernel.lock();
         if value == 0 {
             state.stop(
@@ -103,15 +118,30 @@ pub unsafe extern "C" fn ObReferenceObjectByHandle(
             );
         } else if mode != KERNEL_MODE
             && is_kernel_handle(value)
-            && state.lookup_handle(state.system_process, value, KERNEL_MODE).is_some_and(|entry| entry.by_driver)
+            && state
+                .lookup_handle(state.system_process, value, KERNEL_MODE)
+                .is_some_and(|entry| entry.by_driver)
         {
             state.stop(
                 codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
-                [codes::C4_KERNEL_HANDLE_AS_USER, value, context.process as u64, ObjectType as u64],
+                [
+                    codes::C4_KERNEL_HANDLE_AS_USER,
+                    value,
+                    context.process as u64,
+                    ObjectType as u64,
+                ],
                 format!("driver referenced its own kernel handle ({value:#x}) as UserMode"),
             );
         }
-        match state.reference_by_handle(context.process, context.thread, value, DesiredAccess, kind, mode, true) {
+        match state.reference_by_handle(
+            context.process,
+            context.thread,
+            value,
+            DesiredAccess,
+            kind,
+            mode,
+            true,
+        ) {
             Ok(referenced) => {
                 // SAFETY: the caller passes a writable Object.
                 unsafe { Object.write(referenced.object as nt::PVOID) };
@@ -176,7 +206,10 @@ pub unsafe extern "C" fn ObfReferenceObject(Object: nt::PVOID) -> nt::LONG_PTR {
             not_an_object(context, "ObfReferenceObject", object);
             return 0;
         }
-        state.object(object).map_or(0, |header| (header.refs + u64::from(header.handles)) as nt::LONG_PTR)
+        state.object(object).map_or(0, |header| {
+            nt::LONG_PTR::try_from(header.refs + u64::from(header.handles))
+                .unwrap_or(nt::LONG_PTR::MAX)
+        })
     })
 }
 
@@ -191,27 +224,23 @@ pub unsafe extern "C" fn ObfDereferenceObject(Object: nt::PVOID) -> nt::LONG_PTR
         let object = Object as usize;
         let mut state = context.kernel.lock();
         let handles = state.object(object).map_or(0, |header| header.handles);
-        match state.drop_reference(object, true) {
-            Ok((left, deferred)) => {
-                drop(state);
-                run_or_defer(context, deferred);
-                (left + u64::from(handles)) as nt::LONG_PTR
-            }
-            Err(()) => {
-                let live = state.object(object).is_some();
-                drop(state);
-                if live {
-                    context.kernel.lock().stop(
-                        codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
-                        [codes::C4_BAD_REFERENCE_COUNT, object as u64, 0, 0],
-                        format!("ObDereferenceObject on {object:#x} without a reference to drop (more dereferences than references)"),
-                    );
-                } else {
-                    not_an_object(context, "ObDereferenceObject", object);
-                }
-                0
-            }
+        if let Ok((left, deferred)) = state.drop_reference(object, true) {
+            drop(state);
+            run_or_defer(context, deferred);
+            return nt::LONG_PTR::try_from(left + u64::from(handles)).unwrap_or(nt::LONG_PTR::MAX);
         }
+        let live = state.object(object).is_some();
+        drop(state);
+        if live {
+            context.kernel.lock().stop(
+                codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+                [codes::C4_BAD_REFERENCE_COUNT, object as u64, 0, 0],
+                format!("ObDereferenceObject on {object:#x} without a reference to drop (more dereferences than references)"),
+            );
+        } else {
+            not_an_object(context, "ObDereferenceObject", object);
+        }
+        0
     })
 }
 
@@ -276,7 +305,14 @@ pub unsafe extern "C" fn ObOpenObjectByPointer(
             );
             return nt::STATUS_ACCESS_DENIED;
         }
-        let value = state.create_handle(context.process, object, granted, HandleAttributes, kernel_handle, true);
+        let value = state.create_handle(
+            context.process,
+            object,
+            granted,
+            HandleAttributes,
+            kernel_handle,
+            true,
+        );
         // SAFETY: the caller passes a writable Handle.
         unsafe { Handle.write(value as nt::HANDLE) };
         nt::STATUS_SUCCESS
@@ -286,14 +322,28 @@ pub unsafe extern "C" fn ObOpenObjectByPointer(
 /// Closes `value` as a caller in `mode`. From kernel mode an invalid (or protected) handle
 /// is bug check 0x93; NULL and pseudo-handles just fail.
 pub(crate) fn close(context: &Context, routine: &str, value: u64, mode: i8) -> nt::NTSTATUS {
-    let result = context.kernel.lock().close_handle(context.process, value, mode);
+    let result = context
+        .kernel
+        .lock()
+        .close_handle(context.process, value, mode);
     match result {
         Err(status) => {
-            if mode == KERNEL_MODE && value != 0 && value != CURRENT_PROCESS && value != CURRENT_THREAD {
+            if mode == KERNEL_MODE
+                && value != 0
+                && value != CURRENT_PROCESS
+                && value != CURRENT_THREAD
+            {
                 context.kernel.lock().stop(
                     codes::INVALID_KERNEL_HANDLE,
-                    [value, u64::from(status == crate::consts::STATUS_HANDLE_NOT_CLOSABLE), 0, 0],
-                    format!("{routine} from kernel mode with an invalid or protected handle {value:#x}"),
+                    [
+                        value,
+                        u64::from(status == crate::consts::STATUS_HANDLE_NOT_CLOSABLE),
+                        0,
+                        0,
+                    ],
+                    format!(
+                        "{routine} from kernel mode with an invalid or protected handle {value:#x}"
+                    ),
                 );
             }
             status
@@ -305,8 +355,15 @@ pub(crate) fn close(context: &Context, routine: &str, value: u64, mode: i8) -> n
             if kernel::irql() == PASSIVE_LEVEL {
                 let due: Vec<Deferred> = {
                     let mut state = context.kernel.lock();
-                    let due: Vec<Deferred> = state.deferred.iter().copied().filter(|item| matches!(item, Deferred::Close(_))).collect();
-                    state.deferred.retain(|item| !matches!(item, Deferred::Close(_)));
+                    let due: Vec<Deferred> = state
+                        .deferred
+                        .iter()
+                        .copied()
+                        .filter(|item| matches!(item, Deferred::Close(_)))
+                        .collect();
+                    state
+                        .deferred
+                        .retain(|item| !matches!(item, Deferred::Close(_)));
                     due
                 };
                 for item in due {
@@ -320,11 +377,13 @@ pub(crate) fn close(context: &Context, routine: &str, value: u64, mode: i8) -> n
 
 /// Records the model's stop for a `Zw` call on a handle of the user process's own table.
 pub(crate) fn check_user_handle_in_zw(context: &Context, routine: &str, value: u64) {
-    if value == 0 || is_kernel_handle(value) || value == CURRENT_PROCESS || value == CURRENT_THREAD {
+    if value == 0 || is_kernel_handle(value) || value == CURRENT_PROCESS || value == CURRENT_THREAD
+    {
         return;
     }
     let mut state = context.kernel.lock();
-    if state.is_system(context.process) || !state.handle_exists(context.process, value, KERNEL_MODE) {
+    if state.is_system(context.process) || !state.handle_exists(context.process, value, KERNEL_MODE)
+    {
         return;
     }
     state.stop(
@@ -345,7 +404,9 @@ pub unsafe extern "C" fn ZwClose(Handle: nt::HANDLE) -> nt::NTSTATUS {
             return nt::STATUS_UNSUCCESSFUL;
         }
         check_user_handle_in_zw(context, "ZwClose", Handle as u64);
-        kernel::with_previous_mode(KERNEL_MODE, || close(context, "ZwClose", Handle as u64, KERNEL_MODE))
+        kernel::with_previous_mode(KERNEL_MODE, || {
+            close(context, "ZwClose", Handle as u64, KERNEL_MODE)
+        })
     })
 }
 
@@ -368,12 +429,19 @@ pub unsafe extern "C" fn NtClose(Handle: nt::HANDLE) -> nt::NTSTATUS {
 /// # Safety
 /// None beyond the NT contract; any value is accepted.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ObCloseHandle(Handle: nt::HANDLE, PreviousMode: nt::KPROCESSOR_MODE) -> nt::NTSTATUS {
+pub unsafe extern "C" fn ObCloseHandle(
+    Handle: nt::HANDLE,
+    PreviousMode: nt::KPROCESSOR_MODE,
+) -> nt::NTSTATUS {
     with_context("ObCloseHandle", |context| {
         if !require_passive(context, "ObCloseHandle", codes::C4_IRQL_OB_PASSIVE) {
             return nt::STATUS_UNSUCCESSFUL;
         }
-        let mode = if PreviousMode == KERNEL_MODE { KERNEL_MODE } else { crate::consts::USER_MODE };
+        let mode = if PreviousMode == KERNEL_MODE {
+            KERNEL_MODE
+        } else {
+            crate::consts::USER_MODE
+        };
         close(context, "ObCloseHandle", Handle as u64, mode)
     })
 }

@@ -4,7 +4,8 @@ use super::ob::check_user_handle_in_zw;
 use super::{bad_parameter, require_passive, with_context};
 use crate::block::Block;
 use crate::consts::{
-    EVENT_NOTIFICATION_OBJECT, EVENT_SYNCHRONIZATION_OBJECT, KERNEL_MODE, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS,
+    EVENT_NOTIFICATION_OBJECT, EVENT_SYNCHRONIZATION_OBJECT, KERNEL_MODE,
+    STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS,
 };
 use crate::iomgr::{self, OpenRequest};
 use crate::kernel::{self, Context};
@@ -17,12 +18,20 @@ use std::mem::offset_of;
 
 /// Checks IRQL and returns `Err` with the status to fail with.
 fn prologue(context: &Context, routine: &str) -> Result<(), nt::NTSTATUS> {
-    if require_passive(context, routine, codes::C4_IRQL_ZW_PASSIVE) { Ok(()) } else { Err(nt::STATUS_UNSUCCESSFUL) }
+    if require_passive(context, routine, codes::C4_IRQL_ZW_PASSIVE) {
+        Ok(())
+    } else {
+        Err(nt::STATUS_UNSUCCESSFUL)
+    }
 }
 
 /// A handle the driver creates without `OBJ_KERNEL_HANDLE` while a user process is current
 /// lands in that process's table: a stop, and the call fails.
-fn check_private_handle(context: &Context, routine: &str, attributes: u32) -> Result<(), nt::NTSTATUS> {
+fn check_private_handle(
+    context: &Context,
+    routine: &str,
+    attributes: u32,
+) -> Result<(), nt::NTSTATUS> {
     let mut state = context.kernel.lock();
     if attributes & nt::OBJ_KERNEL_HANDLE != 0 || state.is_system(context.process) {
         return Ok(());
@@ -69,7 +78,8 @@ pub unsafe extern "C" fn ZwCreateEvent(
             return nt::STATUS_INVALID_PARAMETER;
         }
         // SAFETY: the caller passes NULL or valid attributes.
-        let (name, attributes, _) = unsafe { read_object_attributes(ObjectAttributes) }.unwrap_or((None, 0, 0));
+        let (name, attributes, _) =
+            unsafe { read_object_attributes(ObjectAttributes) }.unwrap_or((None, 0, 0));
         if name.is_some_and(|name| !name.is_empty()) {
             return nt::STATUS_NOT_SUPPORTED;
         }
@@ -77,13 +87,27 @@ pub unsafe extern "C" fn ZwCreateEvent(
             return status;
         }
         let block = Block::zeroed(size_of::<nt::KEVENT>());
-        let kind = if EventType == nt::_EVENT_TYPE::NotificationEvent { EVENT_NOTIFICATION_OBJECT } else { EVENT_SYNCHRONIZATION_OBJECT };
+        let kind = if EventType == nt::_EVENT_TYPE::NotificationEvent {
+            EVENT_NOTIFICATION_OBJECT
+        } else {
+            EVENT_SYNCHRONIZATION_OBJECT
+        };
         crate::ke::init_event_at(block.addr(), kind, InitialState != 0);
         let mut state = context.kernel.lock();
         let object = state.insert_object(ObjectKind::Event, block, Extra::None, None, false);
-        let granted = grant_unchecked(ObjectKind::Event, ObjectKind::Event.map_generic(DesiredAccess));
+        let granted = grant_unchecked(
+            ObjectKind::Event,
+            ObjectKind::Event.map_generic(DesiredAccess),
+        );
         let kernel_handle = attributes & nt::OBJ_KERNEL_HANDLE != 0;
-        let handle = state.create_handle(context.process, object, granted, attributes, kernel_handle, true);
+        let handle = state.create_handle(
+            context.process,
+            object,
+            granted,
+            attributes,
+            kernel_handle,
+            true,
+        );
         // SAFETY: the caller passes a writable EventHandle.
         unsafe { EventHandle.write(handle as nt::HANDLE) };
         nt::STATUS_SUCCESS
@@ -115,13 +139,18 @@ pub unsafe extern "C" fn ZwCreateFile(
             return status;
         }
         if FileHandle.is_null() || IoStatusBlock.is_null() {
-            bad_parameter(context, "ZwCreateFile", "FileHandle or IoStatusBlock is NULL");
+            bad_parameter(
+                context,
+                "ZwCreateFile",
+                "FileHandle or IoStatusBlock is NULL",
+            );
             return nt::STATUS_INVALID_PARAMETER;
         }
         // SAFETY: the caller passes a writable FileHandle.
         unsafe { FileHandle.write(std::ptr::null_mut()) };
         // SAFETY: the caller passes valid attributes.
-        let Some((name, attributes, root)) = (unsafe { read_object_attributes(ObjectAttributes) }) else {
+        let Some((name, attributes, root)) = (unsafe { read_object_attributes(ObjectAttributes) })
+        else {
             bad_parameter(context, "ZwCreateFile", "ObjectAttributes is NULL");
             return nt::STATUS_INVALID_PARAMETER;
         };
@@ -158,14 +187,34 @@ pub unsafe extern "C" fn ZwCreateFile(
 
 /// References a handle as a `Zw` routine does (`KernelMode`, no access check) and returns the
 /// object with its extra state's file target / key path.
-fn reference_for_zw(context: &Context, routine: &str, handle: nt::HANDLE, kind: ObjectKind) -> Result<usize, nt::NTSTATUS> {
+fn reference_for_zw(
+    context: &Context,
+    routine: &str,
+    handle: nt::HANDLE,
+    kind: ObjectKind,
+) -> Result<usize, nt::NTSTATUS> {
     check_user_handle_in_zw(context, routine, handle as u64);
     let mut state = context.kernel.lock();
-    state.reference_by_handle(context.process, context.thread, handle as u64, 0, Some(kind), KERNEL_MODE, false).map(|r| r.object)
+    state
+        .reference_by_handle(
+            context.process,
+            context.thread,
+            handle as u64,
+            0,
+            Some(kind),
+            KERNEL_MODE,
+            false,
+        )
+        .map(|r| r.object)
 }
 
 fn release_for_zw(context: &Context, object: usize) {
-    let deferred = context.kernel.lock().drop_reference(object, false).ok().and_then(|(_, deferred)| deferred);
+    let deferred = context
+        .kernel
+        .lock()
+        .drop_reference(object, false)
+        .ok()
+        .and_then(|(_, deferred)| deferred);
     if let Some(deferred) = deferred {
         iomgr::run_deferred_now(&context.kernel, deferred);
     }
@@ -203,11 +252,13 @@ pub unsafe extern "C" fn ZwReadFile(
         };
         let status = read_file(context, file, IoStatusBlock, Buffer, Length, ByteOffset);
         release_for_zw(context, file);
-        if status != nt::STATUS_PENDING && !Event.is_null()
+        if status != nt::STATUS_PENDING
+            && !Event.is_null()
             && let Ok(event) = reference_for_zw(context, "ZwReadFile", Event, ObjectKind::Event)
         {
             // SAFETY: a live event object's body is a KEVENT.
-            unsafe { crate::fields::signal_state(event) }.store(1, std::sync::atomic::Ordering::Release);
+            unsafe { crate::fields::signal_state(event) }
+                .store(1, std::sync::atomic::Ordering::Release);
             release_for_zw(context, event);
         }
         status
@@ -236,21 +287,24 @@ fn read_file(
     let file_pointer = file as *mut nt::FILE_OBJECT;
     // SAFETY: a live file object; the model alone writes Flags and CurrentByteOffset.
     let synchronous = unsafe { (*file_pointer).Flags } & nt::FO_SYNCHRONOUS_IO != 0;
-    // SAFETY: as above; every bit pattern is a valid LONGLONG.
-    let current = unsafe { (*file_pointer).CurrentByteOffset.QuadPart };
+    // SAFETY: as above.
+    let current = unsafe { (*file_pointer).CurrentByteOffset };
+    // SAFETY: every bit pattern of a LARGE_INTEGER is a valid LONGLONG.
+    let current = unsafe { current.QuadPart };
     let requested = if byte_offset.is_null() {
         None
     } else {
         // SAFETY: the caller passes NULL or a readable LARGE_INTEGER.
-        Some(unsafe { (*byte_offset).QuadPart })
+        let offset = unsafe { byte_offset.read() };
+        // SAFETY: every bit pattern of a LARGE_INTEGER is a valid LONGLONG.
+        Some(unsafe { offset.QuadPart })
     };
     // FILE_USE_FILE_POINTER_POSITION (HighPart -1, LowPart 0xFFFFFFFE) means "no offset".
     let requested = requested.filter(|offset| *offset != -2);
     let position = match (requested, synchronous) {
         (Some(offset), _) if offset >= 0 => offset,
-        (Some(_), _) => return nt::STATUS_INVALID_PARAMETER,
         (None, true) => current,
-        (None, false) => return nt::STATUS_INVALID_PARAMETER,
+        (Some(_), _) | (None, false) => return nt::STATUS_INVALID_PARAMETER,
     };
     let size = entry.content.len();
     let start = usize::try_from(position).unwrap_or(usize::MAX);
@@ -264,11 +318,19 @@ fn read_file(
     {
         // SAFETY: the caller passes Length >= count writable bytes at Buffer (trusted: the
         // previous mode is KernelMode).
-        unsafe { buffer.cast::<u8>().copy_from_nonoverlapping(bytes.as_ptr(), count) };
+        unsafe {
+            buffer
+                .cast::<u8>()
+                .copy_from_nonoverlapping(bytes.as_ptr(), count)
+        };
     }
     if synchronous {
         // SAFETY: a live file object (see above).
-        unsafe { (*file_pointer).CurrentByteOffset = nt::LARGE_INTEGER { QuadPart: position + count as i64 } };
+        unsafe {
+            (*file_pointer).CurrentByteOffset = nt::LARGE_INTEGER {
+                QuadPart: position + i64::try_from(count).unwrap_or(0),
+            }
+        };
     }
     write_io_status(iosb, nt::STATUS_SUCCESS, count as u64);
     nt::STATUS_SUCCESS
@@ -291,14 +353,30 @@ pub unsafe extern "C" fn ZwQueryInformationFile(
             return status;
         }
         if IoStatusBlock.is_null() || FileInformation.is_null() {
-            bad_parameter(context, "ZwQueryInformationFile", "IoStatusBlock or FileInformation is NULL");
+            bad_parameter(
+                context,
+                "ZwQueryInformationFile",
+                "IoStatusBlock or FileInformation is NULL",
+            );
             return nt::STATUS_INVALID_PARAMETER;
         }
-        let file = match reference_for_zw(context, "ZwQueryInformationFile", FileHandle, ObjectKind::File) {
+        let file = match reference_for_zw(
+            context,
+            "ZwQueryInformationFile",
+            FileHandle,
+            ObjectKind::File,
+        ) {
             Ok(file) => file,
             Err(status) => return status,
         };
-        let status = query_file(context, file, IoStatusBlock, FileInformation, Length, FileInformationClass);
+        let status = query_file(
+            context,
+            file,
+            IoStatusBlock,
+            FileInformation,
+            Length,
+            FileInformationClass,
+        );
         release_for_zw(context, file);
         status
     })
@@ -322,14 +400,18 @@ fn query_file(
             let state = context.kernel.lock();
             let size = match state.object(file).map(|header| &header.extra) {
                 Some(Extra::File(extra)) => match &extra.target {
-                    FileTarget::Disk(key) => state.files.get(key).map_or(0, |entry| entry.content.len()),
+                    FileTarget::Disk(key) => {
+                        state.files.get(key).map_or(0, |entry| entry.content.len())
+                    }
                     FileTarget::Device(_) => return nt::STATUS_INVALID_DEVICE_REQUEST,
                 },
                 _ => return nt::STATUS_OBJECT_TYPE_MISMATCH,
             };
             let size = i64::try_from(size).unwrap_or(i64::MAX);
             let value = nt::FILE_STANDARD_INFORMATION {
-                AllocationSize: nt::LARGE_INTEGER { QuadPart: (size + 4095) / 4096 * 4096 },
+                AllocationSize: nt::LARGE_INTEGER {
+                    QuadPart: (size + 4095) / 4096 * 4096,
+                },
                 EndOfFile: nt::LARGE_INTEGER { QuadPart: size },
                 NumberOfLinks: 1,
                 DeletePending: 0,
@@ -337,8 +419,16 @@ fn query_file(
             };
             // SAFETY: the caller passes Length >= size_of::<FILE_STANDARD_INFORMATION>() writable
             // bytes; the write is unaligned-safe.
-            unsafe { information.cast::<nt::FILE_STANDARD_INFORMATION>().write_unaligned(value) };
-            write_io_status(iosb, nt::STATUS_SUCCESS, size_of::<nt::FILE_STANDARD_INFORMATION>() as u64);
+            unsafe {
+                information
+                    .cast::<nt::FILE_STANDARD_INFORMATION>()
+                    .write_unaligned(value)
+            };
+            write_io_status(
+                iosb,
+                nt::STATUS_SUCCESS,
+                size_of::<nt::FILE_STANDARD_INFORMATION>() as u64,
+            );
             nt::STATUS_SUCCESS
         }
         nt::_FILE_INFORMATION_CLASS::FilePositionInformation => {
@@ -348,10 +438,20 @@ fn query_file(
             let _state = context.kernel.lock();
             // SAFETY: a live file object (we hold a reference); the model alone writes it.
             let current = unsafe { (*file_pointer).CurrentByteOffset };
-            let value = nt::FILE_POSITION_INFORMATION { CurrentByteOffset: current };
+            let value = nt::FILE_POSITION_INFORMATION {
+                CurrentByteOffset: current,
+            };
             // SAFETY: the caller passes Length >= 8 writable bytes.
-            unsafe { information.cast::<nt::FILE_POSITION_INFORMATION>().write_unaligned(value) };
-            write_io_status(iosb, nt::STATUS_SUCCESS, size_of::<nt::FILE_POSITION_INFORMATION>() as u64);
+            unsafe {
+                information
+                    .cast::<nt::FILE_POSITION_INFORMATION>()
+                    .write_unaligned(value)
+            };
+            write_io_status(
+                iosb,
+                nt::STATUS_SUCCESS,
+                size_of::<nt::FILE_POSITION_INFORMATION>() as u64,
+            );
             nt::STATUS_SUCCESS
         }
         _ => STATUS_INVALID_INFO_CLASS,
@@ -363,7 +463,11 @@ fn query_file(
 /// # Safety
 /// `KeyHandle` is writable; `ObjectAttributes` valid.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ZwOpenKey(KeyHandle: nt::PHANDLE, DesiredAccess: nt::ACCESS_MASK, ObjectAttributes: nt::POBJECT_ATTRIBUTES) -> nt::NTSTATUS {
+pub unsafe extern "C" fn ZwOpenKey(
+    KeyHandle: nt::PHANDLE,
+    DesiredAccess: nt::ACCESS_MASK,
+    ObjectAttributes: nt::POBJECT_ATTRIBUTES,
+) -> nt::NTSTATUS {
     with_context("ZwOpenKey", |context| {
         if let Err(status) = prologue(context, "ZwOpenKey") {
             return status;
@@ -375,7 +479,8 @@ pub unsafe extern "C" fn ZwOpenKey(KeyHandle: nt::PHANDLE, DesiredAccess: nt::AC
         // SAFETY: the caller passes a writable KeyHandle.
         unsafe { KeyHandle.write(std::ptr::null_mut()) };
         // SAFETY: the caller passes valid attributes.
-        let Some((name, attributes, root)) = (unsafe { read_object_attributes(ObjectAttributes) }) else {
+        let Some((name, attributes, root)) = (unsafe { read_object_attributes(ObjectAttributes) })
+        else {
             bad_parameter(context, "ZwOpenKey", "ObjectAttributes is NULL");
             return nt::STATUS_INVALID_PARAMETER;
         };
@@ -392,9 +497,22 @@ pub unsafe extern "C" fn ZwOpenKey(KeyHandle: nt::PHANDLE, DesiredAccess: nt::AC
         if !state.registry.key_exists(&path) {
             return nt::STATUS_OBJECT_NAME_NOT_FOUND;
         }
-        let object = state.insert_object(ObjectKind::Key, Block::zeroed(64), Extra::Key(path), None, false);
+        let object = state.insert_object(
+            ObjectKind::Key,
+            Block::zeroed(64),
+            Extra::Key(path),
+            None,
+            false,
+        );
         let granted = grant_unchecked(ObjectKind::Key, ObjectKind::Key.map_generic(DesiredAccess));
-        let handle = state.create_handle(context.process, object, granted, attributes, attributes & nt::OBJ_KERNEL_HANDLE != 0, true);
+        let handle = state.create_handle(
+            context.process,
+            object,
+            granted,
+            attributes,
+            attributes & nt::OBJ_KERNEL_HANDLE != 0,
+            true,
+        );
         // SAFETY: the caller passes a writable KeyHandle.
         unsafe { KeyHandle.write(handle as nt::HANDLE) };
         nt::STATUS_SUCCESS
@@ -436,7 +554,8 @@ pub unsafe extern "C" fn ZwQueryValueKey(
             }
         };
         release_for_zw(context, key);
-        if KeyValueInformationClass != nt::_KEY_VALUE_INFORMATION_CLASS::KeyValuePartialInformation {
+        if KeyValueInformationClass != nt::_KEY_VALUE_INFORMATION_CLASS::KeyValuePartialInformation
+        {
             return nt::STATUS_INVALID_PARAMETER;
         }
         let Some(value) = value else {
@@ -466,7 +585,11 @@ pub unsafe extern "C" fn ZwQueryValueKey(
             return nt::STATUS_INVALID_PARAMETER;
         }
         // SAFETY: the caller passes Length >= bytes.len() writable bytes.
-        unsafe { KeyValueInformation.cast::<u8>().copy_from_nonoverlapping(bytes.as_ptr(), bytes.len()) };
+        unsafe {
+            KeyValueInformation
+                .cast::<u8>()
+                .copy_from_nonoverlapping(bytes.as_ptr(), bytes.len())
+        };
         status
     })
 }

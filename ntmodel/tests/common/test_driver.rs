@@ -33,6 +33,9 @@ pub const IOCTL_BUG_LEAK_KERNEL_HANDLE: u32 = ctl_code(0x819, nt::FILE_ANY_ACCES
 
 pub const DEVICE_NAME: &str = "\\Device\\ModelTest";
 pub const LINK_NAME: &str = "\\DosDevices\\ModelTest";
+/// `SL_PENDING_RETURNED`.
+const SL_PENDING_RETURNED: u8 = 0x01;
+
 pub const POOL_TAG: u32 = u32::from_le_bytes(*b"MdlT");
 
 /// The device extension. Zeroed by `IoCreateDevice`.
@@ -57,8 +60,15 @@ struct Unicode {
 fn unicode(text: &str) -> Unicode {
     let units: Vec<u16> = text.encode_utf16().collect();
     let bytes = u16::try_from(units.len() * 2).unwrap_or(0);
-    let string = nt::UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: units.as_ptr().cast_mut() };
-    Unicode { _units: units, string }
+    let string = nt::UNICODE_STRING {
+        Length: bytes,
+        MaximumLength: bytes,
+        Buffer: units.as_ptr().cast_mut(),
+    };
+    Unicode {
+        _units: units,
+        string,
+    }
 }
 
 fn device_extension(device: nt::PDEVICE_OBJECT) -> *mut Extension {
@@ -72,8 +82,14 @@ fn extension(device: nt::PDEVICE_OBJECT) -> *mut Extension {
 }
 
 fn current_stack(irp: nt::PIRP) -> nt::PIO_STACK_LOCATION {
-    let offset = offset_of!(nt::IRP, Tail) + offset_of!(nt::_IRP__bindgen_ty_3__bindgen_ty_1, __bindgen_anon_2);
-    let pointer = (irp as usize + offset + offset_of!(nt::_IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2, __bindgen_anon_1)) as *const nt::PIO_STACK_LOCATION;
+    let offset = offset_of!(nt::IRP, Tail)
+        + offset_of!(nt::_IRP__bindgen_ty_3__bindgen_ty_1, __bindgen_anon_2);
+    let pointer = (irp as usize
+        + offset
+        + offset_of!(
+            nt::_IRP__bindgen_ty_3__bindgen_ty_1__bindgen_ty_2,
+            __bindgen_anon_1
+        )) as *const nt::PIO_STACK_LOCATION;
     // SAFETY: during dispatch the overlay holds CurrentStackLocation.
     unsafe { pointer.read() }
 }
@@ -90,7 +106,11 @@ fn ioctl_parameters(irp: nt::PIRP) -> (u32, usize, usize) {
     let location = unsafe { stack.read() };
     // SAFETY: for IRP_MJ_DEVICE_CONTROL the union holds DeviceIoControl.
     let parameters = unsafe { location.Parameters.DeviceIoControl };
-    (parameters.IoControlCode, parameters.InputBufferLength as usize, parameters.OutputBufferLength as usize)
+    (
+        parameters.IoControlCode,
+        parameters.InputBufferLength as usize,
+        parameters.OutputBufferLength as usize,
+    )
 }
 
 fn complete(irp: nt::PIRP, status: nt::NTSTATUS, information: u64) -> nt::NTSTATUS {
@@ -98,7 +118,9 @@ fn complete(irp: nt::PIRP, status: nt::NTSTATUS, information: u64) -> nt::NTSTAT
     // SAFETY: Status is the first field of IoStatus of a live IRP we own.
     unsafe { (base as *mut nt::NTSTATUS).write(status) };
     // SAFETY: Information follows it.
-    unsafe { ((base + offset_of!(nt::IO_STATUS_BLOCK, Information)) as *mut u64).write(information) };
+    unsafe {
+        ((base + offset_of!(nt::IO_STATUS_BLOCK, Information)) as *mut u64).write(information)
+    };
     // SAFETY: we own the IRP and complete it once.
     unsafe { ntmodel::IofCompleteRequest(irp, 0) };
     status
@@ -107,20 +129,27 @@ fn complete(irp: nt::PIRP, status: nt::NTSTATUS, information: u64) -> nt::NTSTAT
 fn mark_pending(irp: nt::PIRP) {
     let stack = current_stack(irp);
     // SAFETY: the current stack location of a live IRP we own (IoMarkIrpPending).
-    unsafe { (*stack).Control |= nt::SL_PENDING_RETURNED as u8 };
+    unsafe { (*stack).Control |= SL_PENDING_RETURNED };
 }
 
 fn set_cancel_routine(irp: nt::PIRP, routine: nt::PDRIVER_CANCEL) -> nt::PDRIVER_CANCEL {
     let pointer = (irp as usize + offset_of!(nt::IRP, CancelRoutine)) as *mut *mut std::ffi::c_void;
     // SAFETY: CancelRoutine is a pointer-sized field every party exchanges atomically.
     let slot = unsafe { AtomicPtr::from_ptr(pointer) };
-    let new = routine.map_or(std::ptr::null_mut(), |routine| routine as *mut std::ffi::c_void);
+    let new = routine.map_or(std::ptr::null_mut(), |routine| {
+        routine as *mut std::ffi::c_void
+    });
     let old = slot.swap(new, Ordering::AcqRel);
     if old.is_null() {
         None
     } else {
         // SAFETY: a non-NULL CancelRoutine is a DRIVER_CANCEL.
-        Some(unsafe { std::mem::transmute::<*mut std::ffi::c_void, unsafe extern "C" fn(nt::PDEVICE_OBJECT, nt::PIRP)>(old) })
+        Some(unsafe {
+            std::mem::transmute::<
+                *mut std::ffi::c_void,
+                unsafe extern "C" fn(nt::PDEVICE_OBJECT, nt::PIRP),
+            >(old)
+        })
     }
 }
 
@@ -138,19 +167,31 @@ fn cancel_irql(irp: nt::PIRP) -> u8 {
 ///
 /// # Safety
 /// Called by the model with a fresh driver object.
-pub unsafe extern "C" fn DriverEntry(driver: nt::PDRIVER_OBJECT, _registry_path: nt::PUNICODE_STRING) -> nt::NTSTATUS {
+pub unsafe extern "C" fn DriverEntry(
+    driver: nt::PDRIVER_OBJECT,
+    _registry_path: nt::PUNICODE_STRING,
+) -> nt::NTSTATUS {
     let mut name = unicode(DEVICE_NAME);
     let mut link = unicode(LINK_NAME);
     let mut device: nt::PDEVICE_OBJECT = std::ptr::null_mut();
     // SAFETY: valid arguments.
     let status = unsafe {
-        ntmodel::IoCreateDevice(driver, size_of::<Extension>() as u32, &raw mut name.string, nt::FILE_DEVICE_UNKNOWN, 0, 0, &raw mut device)
+        ntmodel::IoCreateDevice(
+            driver,
+            u32::try_from(size_of::<Extension>()).unwrap_or(0),
+            &raw mut name.string,
+            nt::FILE_DEVICE_UNKNOWN,
+            0,
+            0,
+            &raw mut device,
+        )
     };
     if status != nt::STATUS_SUCCESS {
         return status;
     }
     // SAFETY: valid names.
-    let status = unsafe { ntmodel::IoCreateSymbolicLink(&raw mut link.string, &raw mut name.string) };
+    let status =
+        unsafe { ntmodel::IoCreateSymbolicLink(&raw mut link.string, &raw mut name.string) };
     if status != nt::STATUS_SUCCESS {
         // SAFETY: our device.
         unsafe { ntmodel::IoDeleteDevice(device) };
@@ -225,7 +266,9 @@ unsafe extern "C" fn dispatch_cleanup(device: nt::PDEVICE_OBJECT, irp: nt::PIRP)
     // SAFETY: our extension.
     let extension = unsafe { &*extension(device) };
     extension.cleanups.fetch_add(1, Ordering::Relaxed);
-    let pended = extension.pended.swap(std::ptr::null_mut(), Ordering::AcqRel);
+    let pended = extension
+        .pended
+        .swap(std::ptr::null_mut(), Ordering::AcqRel);
     if !pended.is_null() {
         if set_cancel_routine(pended, None).is_some() {
             complete(pended, nt::STATUS_CANCELLED, 0);
@@ -248,16 +291,28 @@ unsafe extern "C" fn cancel_routine(device: nt::PDEVICE_OBJECT, irp: nt::PIRP) {
     ntmodel::IoReleaseCancelSpinLock(cancel_irql(irp));
     // SAFETY: our extension.
     let extension = unsafe { &*extension(device) };
-    let _ = extension.pended.compare_exchange(irp, std::ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire);
+    let _ = extension.pended.compare_exchange(
+        irp,
+        std::ptr::null_mut(),
+        Ordering::AcqRel,
+        Ordering::Acquire,
+    );
     complete(irp, nt::STATUS_CANCELLED, 0);
 }
 
-unsafe extern "C" fn timer_dpc(_dpc: nt::PKDPC, context: nt::PVOID, _argument1: nt::PVOID, _argument2: nt::PVOID) {
+unsafe extern "C" fn timer_dpc(
+    _dpc: nt::PKDPC,
+    context: nt::PVOID,
+    _argument1: nt::PVOID,
+    _argument2: nt::PVOID,
+) {
     let device: nt::PDEVICE_OBJECT = context.cast();
     // SAFETY: our extension.
     let extension = unsafe { &*extension(device) };
     extension.dpcs.fetch_add(1, Ordering::Relaxed);
-    let pended = extension.pended.swap(std::ptr::null_mut(), Ordering::AcqRel);
+    let pended = extension
+        .pended
+        .swap(std::ptr::null_mut(), Ordering::AcqRel);
     if !pended.is_null() {
         if set_cancel_routine(pended, None).is_some() {
             let buffer = system_buffer(pended);
@@ -284,11 +339,28 @@ fn arm_timer(device: nt::PDEVICE_OBJECT, milliseconds: i64) {
     // SAFETY: our extension.
     let dpc = unsafe { &raw mut (*extension).dpc };
     // SAFETY: initialised timer and DPC living in the extension.
-    unsafe { ntmodel::KeSetTimer(timer, nt::LARGE_INTEGER { QuadPart: -milliseconds * 10_000 }, dpc) };
+    unsafe {
+        ntmodel::KeSetTimer(
+            timer,
+            nt::LARGE_INTEGER {
+                QuadPart: -milliseconds * 10_000,
+            },
+            dpc,
+        )
+    };
 }
 
 fn pend(extension: &Extension, irp: nt::PIRP) -> nt::NTSTATUS {
-    if extension.pended.compare_exchange(std::ptr::null_mut(), irp, Ordering::AcqRel, Ordering::Acquire).is_err() {
+    if extension
+        .pended
+        .compare_exchange(
+            std::ptr::null_mut(),
+            irp,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_err()
+    {
         return complete(irp, nt::STATUS_DEVICE_BUSY, 0);
     }
     set_cancel_routine(irp, Some(cancel_routine));
@@ -302,21 +374,32 @@ fn input_handle(irp: nt::PIRP, input_len: usize) -> Option<u64> {
     }
     let mut bytes = [0u8; 8];
     // SAFETY: 8 input bytes in the system buffer.
-    unsafe { bytes.as_mut_ptr().copy_from_nonoverlapping(system_buffer(irp), 8) };
+    unsafe {
+        bytes
+            .as_mut_ptr()
+            .copy_from_nonoverlapping(system_buffer(irp), 8)
+    };
     Some(u64::from_le_bytes(bytes))
 }
 
 #[allow(clippy::too_many_lines)]
-unsafe extern "C" fn dispatch_device_control(device: nt::PDEVICE_OBJECT, irp: nt::PIRP) -> nt::NTSTATUS {
+unsafe extern "C" fn dispatch_device_control(
+    device: nt::PDEVICE_OBJECT,
+    irp: nt::PIRP,
+) -> nt::NTSTATUS {
     // SAFETY: our extension.
     let extension = unsafe { &*extension(device) };
     let (code, input_len, output_len) = ioctl_parameters(irp);
     let buffer = system_buffer(irp);
     match code {
-        IOCTL_ECHO | IOCTL_ECHO_NEEDS_WRITE => complete(irp, nt::STATUS_SUCCESS, input_len.min(output_len) as u64),
+        IOCTL_ECHO | IOCTL_ECHO_NEEDS_WRITE => {
+            complete(irp, nt::STATUS_SUCCESS, input_len.min(output_len) as u64)
+        }
         IOCTL_PEND => pend(extension, irp),
         IOCTL_COMPLETE_PENDED => {
-            let pended = extension.pended.swap(std::ptr::null_mut(), Ordering::AcqRel);
+            let pended = extension
+                .pended
+                .swap(std::ptr::null_mut(), Ordering::AcqRel);
             if pended.is_null() {
                 return complete(irp, nt::STATUS_NOT_FOUND, 0);
             }
@@ -382,7 +465,10 @@ unsafe extern "C" fn dispatch_device_control(device: nt::PDEVICE_OBJECT, irp: nt
                 extension.closes.load(Ordering::Relaxed),
                 extension.dpcs.load(Ordering::Relaxed),
             ];
-            let bytes: Vec<u8> = counts.iter().flat_map(|count| count.to_le_bytes()).collect();
+            let bytes: Vec<u8> = counts
+                .iter()
+                .flat_map(|count| count.to_le_bytes())
+                .collect();
             // SAFETY: 16 output bytes in the system buffer.
             unsafe { buffer.copy_from_nonoverlapping(bytes.as_ptr(), 16) };
             complete(irp, nt::STATUS_SUCCESS, 16)
@@ -406,7 +492,12 @@ unsafe extern "C" fn dispatch_device_control(device: nt::PDEVICE_OBJECT, irp: nt
             complete(irp, nt::STATUS_SUCCESS, 0)
         }
         IOCTL_BUG_PENDING_NOT_MARKED => {
-            let _ = extension.pended.compare_exchange(std::ptr::null_mut(), irp, Ordering::AcqRel, Ordering::Acquire);
+            let _ = extension.pended.compare_exchange(
+                std::ptr::null_mut(),
+                irp,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
             set_cancel_routine(irp, Some(cancel_routine));
             nt::STATUS_PENDING
         }
@@ -414,7 +505,9 @@ unsafe extern "C" fn dispatch_device_control(device: nt::PDEVICE_OBJECT, irp: nt
             complete(irp, nt::STATUS_SUCCESS, 0);
             nt::STATUS_UNSUCCESSFUL
         }
-        IOCTL_BUG_INFORMATION_TOO_LARGE => complete(irp, nt::STATUS_SUCCESS, output_len as u64 + 16),
+        IOCTL_BUG_INFORMATION_TOO_LARGE => {
+            complete(irp, nt::STATUS_SUCCESS, output_len as u64 + 16)
+        }
         IOCTL_BUG_KERNEL_MODE_REFERENCE => {
             let Some(handle) = input_handle(irp, input_len) else {
                 return complete(irp, nt::STATUS_INVALID_PARAMETER, 0);
@@ -422,7 +515,14 @@ unsafe extern "C" fn dispatch_device_control(device: nt::PDEVICE_OBJECT, irp: nt
             let mut object: nt::PVOID = std::ptr::null_mut();
             // SAFETY: valid out pointer (the bug: KernelMode for a user handle).
             let status = unsafe {
-                ntmodel::ObReferenceObjectByHandle(handle as nt::HANDLE, nt::EVENT_MODIFY_STATE, ntmodel::ExEventObjectType.get(), 0, &raw mut object, std::ptr::null_mut())
+                ntmodel::ObReferenceObjectByHandle(
+                    handle as nt::HANDLE,
+                    nt::EVENT_MODIFY_STATE,
+                    ntmodel::ExEventObjectType.get(),
+                    0,
+                    &raw mut object,
+                    std::ptr::null_mut(),
+                )
             };
             if status == nt::STATUS_SUCCESS {
                 // SAFETY: the reference just taken.
@@ -441,21 +541,48 @@ unsafe extern "C" fn dispatch_device_control(device: nt::PDEVICE_OBJECT, irp: nt
             let mut object: nt::PVOID = std::ptr::null_mut();
             // SAFETY: valid out pointer.
             let status = unsafe {
-                ntmodel::ObReferenceObjectByHandle(handle as nt::HANDLE, 0, ntmodel::ExEventObjectType.get(), requestor_mode(irp), &raw mut object, std::ptr::null_mut())
+                ntmodel::ObReferenceObjectByHandle(
+                    handle as nt::HANDLE,
+                    0,
+                    ntmodel::ExEventObjectType.get(),
+                    requestor_mode(irp),
+                    &raw mut object,
+                    std::ptr::null_mut(),
+                )
             };
             complete(irp, status, 0)
         }
         IOCTL_BUG_PRIVATE_HANDLE => {
             let mut handle: nt::HANDLE = std::ptr::null_mut();
             // SAFETY: valid out pointer; no attributes (the bug: no OBJ_KERNEL_HANDLE).
-            let status = unsafe { ntmodel::ZwCreateEvent(&raw mut handle, nt::EVENT_MODIFY_STATE, std::ptr::null_mut(), 0, 0) };
+            let status = unsafe {
+                ntmodel::ZwCreateEvent(
+                    &raw mut handle,
+                    nt::EVENT_MODIFY_STATE,
+                    std::ptr::null_mut(),
+                    0,
+                    0,
+                )
+            };
             complete(irp, status, 0)
         }
         IOCTL_BUG_LEAK_KERNEL_HANDLE => {
-            let mut attributes = nt::OBJECT_ATTRIBUTES { Length: size_of::<nt::OBJECT_ATTRIBUTES>() as u32, Attributes: nt::OBJ_KERNEL_HANDLE, ..Default::default() };
+            let mut attributes = nt::OBJECT_ATTRIBUTES {
+                Length: u32::try_from(size_of::<nt::OBJECT_ATTRIBUTES>()).unwrap_or(0),
+                Attributes: nt::OBJ_KERNEL_HANDLE,
+                ..Default::default()
+            };
             let mut handle: nt::HANDLE = std::ptr::null_mut();
             // SAFETY: valid pointers.
-            let status = unsafe { ntmodel::ZwCreateEvent(&raw mut handle, nt::EVENT_MODIFY_STATE, &raw mut attributes, 0, 0) };
+            let status = unsafe {
+                ntmodel::ZwCreateEvent(
+                    &raw mut handle,
+                    nt::EVENT_MODIFY_STATE,
+                    &raw mut attributes,
+                    0,
+                    0,
+                )
+            };
             complete(irp, status, 0)
         }
         IOCTL_BUG_RETURN_AT_DISPATCH => {
