@@ -111,163 +111,190 @@ fn new_file_object(
     (block, name_block)
 }
 
+/// What every open computes from its request before resolving the path.
+struct OpenPlan {
+    context: kernel::Context,
+    check: bool,
+    kernel_handle: bool,
+    synchronous: bool,
+    desired: u32,
+}
+
 /// Opens `request.path` for the current process: a file of the namespace or a device (then
 /// `IRP_MJ_CREATE` goes to its driver). Returns (handle, `IoStatus.Information`).
 pub fn open(
     kernel: &Arc<KernelInner>,
     request: &OpenRequest<'_>,
 ) -> Result<(u64, u64), nt::NTSTATUS> {
-    let context = context()?;
-    let check = request.mode == USER_MODE || request.attributes & nt::OBJ_FORCE_ACCESS_CHECK != 0;
-    let kernel_handle =
-        request.mode == KERNEL_MODE && request.attributes & nt::OBJ_KERNEL_HANDLE != 0;
-    let synchronous =
-        request.options & (nt::FILE_SYNCHRONOUS_IO_NONALERT | FILE_SYNCHRONOUS_IO_ALERT) != 0;
-    let desired = ObjectKind::File.map_generic(request.desired);
+    let plan = OpenPlan {
+        context: context()?,
+        check: request.mode == USER_MODE || request.attributes & nt::OBJ_FORCE_ACCESS_CHECK != 0,
+        kernel_handle: request.mode == KERNEL_MODE
+            && request.attributes & nt::OBJ_KERNEL_HANDLE != 0,
+        synchronous: request.options
+            & (nt::FILE_SYNCHRONOUS_IO_NONALERT | FILE_SYNCHRONOUS_IO_ALERT)
+            != 0,
+        desired: ObjectKind::File.map_generic(request.desired),
+    };
     let mut state = kernel.lock();
-    let resolved = state.resolve(request.path)?;
-    match resolved {
-        Resolved::Disk(key) => {
-            if request.disposition != nt::FILE_OPEN && request.disposition != 3 {
-                return Err(nt::STATUS_NOT_SUPPORTED);
+    match state.resolve(request.path)? {
+        Resolved::Disk(key) => open_disk(&mut state, &plan, request, key),
+        Resolved::Device { device, remainder } => {
+            open_device(kernel, state, &plan, request, device, &remainder)
+        }
+    }
+}
+
+/// Opens a file of the namespace (no driver involved).
+fn open_disk(
+    state: &mut State,
+    plan: &OpenPlan,
+    request: &OpenRequest<'_>,
+    key: String,
+) -> Result<(u64, u64), nt::NTSTATUS> {
+    if request.disposition != nt::FILE_OPEN && request.disposition != 3 {
+        return Err(nt::STATUS_NOT_SUPPORTED);
+    }
+    let entry = state
+        .files
+        .get(&key)
+        .ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)?
+        .clone();
+    let granted = if plan.check {
+        let user = state.user_of(plan.context.process);
+        access_check(ObjectKind::File, Some(&entry.security), &user, plan.desired)?
+    } else {
+        grant_unchecked(ObjectKind::File, plan.desired)
+    };
+    let (block, name) = new_file_object(0, &entry.path, plan.synchronous, granted, request.share);
+    let extra = Extra::File(FileExtra {
+        target: FileTarget::Disk(key),
+        _name: name,
+        opened: true,
+        cleanup_sent: false,
+    });
+    let object = state.insert_object(ObjectKind::File, block, extra, Some(entry.security), false);
+    let handle = state.create_handle(
+        plan.context.process,
+        object,
+        granted,
+        request.attributes,
+        plan.kernel_handle,
+        request.by_driver,
+    );
+    Ok((handle, FILE_OPENED))
+}
+
+/// Builds the `IRP_MJ_CREATE` stack location (its security context lives in `security`).
+fn create_stack(
+    request: &OpenRequest<'_>,
+    granted: u32,
+    security: &Block,
+) -> nt::IO_STACK_LOCATION {
+    let io_security = nt::_IO_SECURITY_CONTEXT {
+        DesiredAccess: granted,
+        FullCreateOptions: request.options,
+        ..Default::default()
+    };
+    // SAFETY: `security` is a fresh block the size of an IO_SECURITY_CONTEXT.
+    unsafe {
+        security
+            .as_ptr::<nt::_IO_SECURITY_CONTEXT>()
+            .write(io_security);
+    }
+    let create = nt::_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_1 {
+        SecurityContext: security.as_ptr(),
+        Options: (request.disposition << 24) | (request.options & 0x00FF_FFFF),
+        ShareAccess: u16::try_from(request.share).unwrap_or(u16::MAX),
+        ..Default::default()
+    };
+    nt::IO_STACK_LOCATION {
+        MajorFunction: major(nt::IRP_MJ_CREATE),
+        Parameters: nt::_IO_STACK_LOCATION__bindgen_ty_1 { Create: create },
+        ..Default::default()
+    }
+}
+
+/// Opens a device: a new file object, `IRP_MJ_CREATE` to its driver, a handle on success.
+fn open_device(
+    kernel: &Arc<KernelInner>,
+    mut state: std::sync::MutexGuard<'_, State>,
+    plan: &OpenPlan,
+    request: &OpenRequest<'_>,
+    device: usize,
+    remainder: &str,
+) -> Result<(u64, u64), nt::NTSTATUS> {
+    let record = state
+        .io
+        .devices
+        .get(&device)
+        .ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)?;
+    if record.exclusive && record.open_files > 0 {
+        return Err(nt::STATUS_ACCESS_DENIED);
+    }
+    let device_pointer = device as *mut nt::DEVICE_OBJECT;
+    // SAFETY: a live device block holds a DEVICE_OBJECT; the driver changes Flags only
+    // before clearing DO_DEVICE_INITIALIZING.
+    let flags = unsafe { (*device_pointer).Flags };
+    if flags & nt::DO_DEVICE_INITIALIZING != 0 {
+        return Err(STATUS_NO_SUCH_DEVICE);
+    }
+    let granted = grant_unchecked(ObjectKind::File, plan.desired);
+    let (block, name) =
+        new_file_object(device, remainder, plan.synchronous, granted, request.share);
+    let extra = Extra::File(FileExtra {
+        target: FileTarget::Device(device),
+        _name: name,
+        opened: false,
+        cleanup_sent: false,
+    });
+    let file = state.insert_object(ObjectKind::File, block, extra, None, false);
+    if let Some(record) = state.io.devices.get_mut(&device) {
+        record.open_files += 1;
+    }
+    // SAFETY: as above; the model alone writes ReferenceCount, under the state lock.
+    unsafe { (*device_pointer).ReferenceCount += 1 };
+    let security = Block::zeroed(size_of::<nt::_IO_SECURITY_CONTEXT>());
+    let stack = create_stack(request, granted, &security);
+    let irp = state.allocate_irp(
+        IrpKind::Create,
+        device,
+        file,
+        plan.context.thread,
+        request.mode,
+        stack,
+    );
+    // SAFETY: the IRP was just allocated and is not dispatched yet.
+    unsafe {
+        fields::set_flags_and_user_buffer(irp, IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API, 0);
+    }
+    drop(state);
+    let returned = call_driver(kernel, device, irp, nt::IRP_MJ_CREATE);
+    let mut state = kernel.lock();
+    let completed = after_sync_dispatch(&mut state, irp, returned, "IRP_MJ_CREATE");
+    drop(security);
+    match completed {
+        Some((status, information)) if !is_error(status) && status != nt::STATUS_PENDING => {
+            if let Some(header) = state.objects.get_mut(&file)
+                && let Extra::File(extra) = &mut header.extra
+            {
+                extra.opened = true;
             }
-            let entry = state
-                .files
-                .get(&key)
-                .ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)?
-                .clone();
-            let granted = if check {
-                let user = state.user_of(context.process);
-                access_check(ObjectKind::File, Some(&entry.security), &user, desired)?
-            } else {
-                grant_unchecked(ObjectKind::File, desired)
-            };
-            let (block, name) =
-                new_file_object(0, &entry.path, synchronous, granted, request.share);
-            let extra = Extra::File(FileExtra {
-                target: FileTarget::Disk(key),
-                _name: name,
-                opened: true,
-                cleanup_sent: false,
-            });
-            let object = state.insert_object(
-                ObjectKind::File,
-                block,
-                extra,
-                Some(entry.security.clone()),
-                false,
-            );
             let handle = state.create_handle(
-                context.process,
-                object,
+                plan.context.process,
+                file,
                 granted,
                 request.attributes,
-                kernel_handle,
+                plan.kernel_handle,
                 request.by_driver,
             );
-            Ok((handle, FILE_OPENED))
+            Ok((handle, information))
         }
-        Resolved::Device { device, remainder } => {
-            let record = state
-                .io
-                .devices
-                .get(&device)
-                .ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)?;
-            if record.exclusive && record.open_files > 0 {
-                return Err(nt::STATUS_ACCESS_DENIED);
-            }
-            let device_pointer = device as *mut nt::DEVICE_OBJECT;
-            // SAFETY: a live device block holds a DEVICE_OBJECT; the driver changes Flags only
-            // before clearing DO_DEVICE_INITIALIZING.
-            let flags = unsafe { (*device_pointer).Flags };
-            if flags & nt::DO_DEVICE_INITIALIZING != 0 {
-                return Err(STATUS_NO_SUCH_DEVICE);
-            }
-            let granted = grant_unchecked(ObjectKind::File, desired);
-            let (block, name) =
-                new_file_object(device, &remainder, synchronous, granted, request.share);
-            let extra = Extra::File(FileExtra {
-                target: FileTarget::Device(device),
-                _name: name,
-                opened: false,
-                cleanup_sent: false,
-            });
-            let file = state.insert_object(ObjectKind::File, block, extra, None, false);
-            if let Some(record) = state.io.devices.get_mut(&device) {
-                record.open_files += 1;
-            }
-            // SAFETY: as above; the model alone writes ReferenceCount, under the state lock.
-            unsafe { (*device_pointer).ReferenceCount += 1 };
-            let security_context = Block::zeroed(size_of::<nt::_IO_SECURITY_CONTEXT>());
-            let io_security = nt::_IO_SECURITY_CONTEXT {
-                DesiredAccess: granted,
-                FullCreateOptions: request.options,
-                ..Default::default()
-            };
-            // SAFETY: a fresh block the size of an IO_SECURITY_CONTEXT.
-            unsafe {
-                security_context
-                    .as_ptr::<nt::_IO_SECURITY_CONTEXT>()
-                    .write(io_security)
-            };
-            let create = nt::_IO_STACK_LOCATION__bindgen_ty_1__bindgen_ty_1 {
-                SecurityContext: security_context.as_ptr(),
-                Options: (request.disposition << 24) | (request.options & 0x00FF_FFFF),
-                ShareAccess: u16::try_from(request.share).unwrap_or(u16::MAX),
-                ..Default::default()
-            };
-            let stack = nt::IO_STACK_LOCATION {
-                MajorFunction: major(nt::IRP_MJ_CREATE),
-                Parameters: nt::_IO_STACK_LOCATION__bindgen_ty_1 { Create: create },
-                ..Default::default()
-            };
-            let irp = state.allocate_irp(
-                IrpKind::Create,
-                device,
-                file,
-                context.thread,
-                request.mode,
-                stack,
-            );
-            // SAFETY: the IRP was just allocated and is not dispatched yet.
-            unsafe {
-                fields::set_flags_and_user_buffer(
-                    irp,
-                    IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API,
-                    0,
-                )
-            };
-            drop(state);
-            let returned = call_driver(kernel, device, irp, nt::IRP_MJ_CREATE);
-            let mut state = kernel.lock();
-            let completed = after_sync_dispatch(&mut state, irp, returned, "IRP_MJ_CREATE");
-            drop(security_context);
-            match completed {
-                Some((status, information))
-                    if !is_error(status) && status != nt::STATUS_PENDING =>
-                {
-                    if let Some(header) = state.objects.get_mut(&file)
-                        && let Extra::File(extra) = &mut header.extra
-                    {
-                        extra.opened = true;
-                    }
-                    let handle = state.create_handle(
-                        context.process,
-                        file,
-                        granted,
-                        request.attributes,
-                        kernel_handle,
-                        request.by_driver,
-                    );
-                    Ok((handle, information))
-                }
-                Some((status, _)) => {
-                    state.delete_object(file);
-                    Err(status)
-                }
-                None => Err(nt::STATUS_PENDING),
-            }
+        Some((status, _)) => {
+            state.delete_object(file);
+            Err(status)
         }
+        None => Err(nt::STATUS_PENDING),
     }
 }
 
@@ -437,45 +464,20 @@ pub fn complete(kernel: &Arc<KernelInner>, irp: usize) {
     }
 }
 
-/// Sends `IRP_MJ_DEVICE_CONTROL` on `handle` of the current process, as `NtDeviceIoControlFile`
-/// from user mode.
-pub fn device_control(
-    kernel: &Arc<KernelInner>,
-    handle: u64,
+/// Builds the `IRP_MJ_DEVICE_CONTROL` IRP for a request on `file`: buffers by transfer type
+/// (METHOD_BUFFERED: a system buffer of max(in, out) bytes holding the input), the stack
+/// location's parameters, and the IRP's reference on the file object.
+fn build_device_control(
+    state: &mut State,
+    thread: usize,
+    device: usize,
+    file: usize,
     code: u32,
     input: &[u8],
     output_len: usize,
-) -> Result<Outcome, nt::NTSTATUS> {
-    let context = context()?;
-    let required = match (code >> 14) & 3 {
-        1 => nt::FILE_READ_DATA,
-        2 => nt::FILE_WRITE_DATA,
-        3 => nt::FILE_READ_DATA | nt::FILE_WRITE_DATA,
-        _ => 0,
-    };
+) -> Result<usize, nt::NTSTATUS> {
     let input_len = u32::try_from(input.len()).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
     let output_len_u32 = u32::try_from(output_len).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
-    let mut state = kernel.lock();
-    let referenced = state.reference_by_handle(
-        context.process,
-        context.thread,
-        handle,
-        required,
-        Some(ObjectKind::File),
-        USER_MODE,
-        false,
-    )?;
-    let file = referenced.object;
-    let target = match state.object(file).map(|header| &header.extra) {
-        Some(Extra::File(extra)) => extra.target.clone(),
-        _ => FileTarget::Disk(String::new()),
-    };
-    let FileTarget::Device(device) = target else {
-        if let Ok((_, Some(deferred))) = state.drop_reference(file, false) {
-            state.deferred.push_back(deferred);
-        }
-        return Err(nt::STATUS_INVALID_DEVICE_REQUEST);
-    };
     let method = code & 3;
     let file_pointer = file as *mut nt::FILE_OBJECT;
     // SAFETY: a live file object; Flags is written by the I/O manager only.
@@ -504,7 +506,7 @@ pub fn device_control(
         IrpKind::DeviceControl,
         device,
         file,
-        context.thread,
+        thread,
         USER_MODE,
         stack,
     );
@@ -539,7 +541,7 @@ pub fn device_control(
             } else {
                 user_output.addr()
             },
-        )
+        );
     };
     if let Some(record) = state.io.irps.get_mut(&irp) {
         record.system_buffer = system_buffer;
@@ -548,6 +550,58 @@ pub fn device_control(
         record.holds_file_reference = true;
         record.user_buffers = vec![user_input, user_output];
     }
+    Ok(irp)
+}
+
+/// Sends `IRP_MJ_DEVICE_CONTROL` on `handle` of the current process, as `NtDeviceIoControlFile`
+/// from user mode.
+pub fn device_control(
+    kernel: &Arc<KernelInner>,
+    handle: u64,
+    code: u32,
+    input: &[u8],
+    output_len: usize,
+) -> Result<Outcome, nt::NTSTATUS> {
+    let context = context()?;
+    if u32::try_from(input.len()).is_err() || u32::try_from(output_len).is_err() {
+        return Err(nt::STATUS_INVALID_PARAMETER);
+    }
+    let required = match (code >> 14) & 3 {
+        1 => nt::FILE_READ_DATA,
+        2 => nt::FILE_WRITE_DATA,
+        3 => nt::FILE_READ_DATA | nt::FILE_WRITE_DATA,
+        _ => 0,
+    };
+    let mut state = kernel.lock();
+    let referenced = state.reference_by_handle(
+        context.process,
+        context.thread,
+        handle,
+        required,
+        Some(ObjectKind::File),
+        USER_MODE,
+        false,
+    )?;
+    let file = referenced.object;
+    let target = match state.object(file).map(|header| &header.extra) {
+        Some(Extra::File(extra)) => extra.target.clone(),
+        _ => FileTarget::Disk(String::new()),
+    };
+    let FileTarget::Device(device) = target else {
+        if let Ok((_, Some(deferred))) = state.drop_reference(file, false) {
+            state.deferred.push_back(deferred);
+        }
+        return Err(nt::STATUS_INVALID_DEVICE_REQUEST);
+    };
+    let irp = build_device_control(
+        &mut state,
+        context.thread,
+        device,
+        file,
+        code,
+        input,
+        output_len,
+    )?;
     drop(state);
     let returned = call_driver(kernel, device, irp, nt::IRP_MJ_DEVICE_CONTROL);
     let mut state = kernel.lock();

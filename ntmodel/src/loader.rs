@@ -147,6 +147,16 @@ pub fn unload(kernel: &Arc<KernelInner>) -> Result<(), LeakReport> {
     if let Some(record) = state.io.drivers.get_mut(&driver) {
         record.loaded = false;
     }
+    let report = collect_leaks(&state, driver, stops_before);
+    if report.is_clean() {
+        Ok(())
+    } else {
+        Err(report)
+    }
+}
+
+/// What the driver left behind after `DriverUnload`.
+fn collect_leaks(state: &crate::kernel::State, driver: usize, stops_before: usize) -> LeakReport {
     let mut report = LeakReport {
         stops: state.stops.get(stops_before..).unwrap_or_default().to_vec(),
         ..LeakReport::default()
@@ -212,9 +222,5 @@ pub fn unload(kernel: &Arc<KernelInner>) -> Result<(), LeakReport> {
         .values()
         .filter(|irp| irp.completed.is_none())
         .count();
-    if report.is_clean() {
-        Ok(())
-    } else {
-        Err(report)
-    }
+    report
 }

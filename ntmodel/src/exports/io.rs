@@ -134,7 +134,7 @@ pub unsafe extern "C" fn IoDeleteSymbolicLink(
 pub unsafe extern "C" fn IofCompleteRequest(Irp: nt::PIRP, PriorityBoost: nt::CCHAR) {
     let _ = PriorityBoost;
     with_context("IofCompleteRequest", |context| {
-        iomgr::complete(&context.kernel, Irp as usize)
+        iomgr::complete(&context.kernel, Irp as usize);
     });
 }
 
@@ -220,6 +220,6 @@ pub unsafe extern "C" fn IoAcquireCancelSpinLock(Irql: nt::PKIRQL) {
 #[unsafe(no_mangle)]
 pub extern "C" fn IoReleaseCancelSpinLock(Irql: nt::KIRQL) {
     with_context("IoReleaseCancelSpinLock", |context| {
-        iomgr::release_cancel_lock(&context.kernel, Irql)
+        iomgr::release_cancel_lock(&context.kernel, Irql);
     });
 }

@@ -79,6 +79,7 @@ pub(crate) fn routine_address(name: &str) -> Option<usize> {
 
 /// Every exported routine with its address. Referencing them all here also makes sure every
 /// export is linked into any binary that creates a kernel.
+#[allow(clippy::too_many_lines, reason = "a table")]
 pub(crate) fn routine_table() -> Vec<(&'static str, usize)> {
     vec![
         ("DbgPrint", ex::DbgPrint as *const () as usize),

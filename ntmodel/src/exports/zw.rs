@@ -321,7 +321,7 @@ fn read_file(
         unsafe {
             buffer
                 .cast::<u8>()
-                .copy_from_nonoverlapping(bytes.as_ptr(), count)
+                .copy_from_nonoverlapping(bytes.as_ptr(), count);
         };
     }
     if synchronous {
@@ -422,7 +422,7 @@ fn query_file(
             unsafe {
                 information
                     .cast::<nt::FILE_STANDARD_INFORMATION>()
-                    .write_unaligned(value)
+                    .write_unaligned(value);
             };
             write_io_status(
                 iosb,
@@ -445,7 +445,7 @@ fn query_file(
             unsafe {
                 information
                     .cast::<nt::FILE_POSITION_INFORMATION>()
-                    .write_unaligned(value)
+                    .write_unaligned(value);
             };
             write_io_status(
                 iosb,
@@ -588,7 +588,7 @@ pub unsafe extern "C" fn ZwQueryValueKey(
         unsafe {
             KeyValueInformation
                 .cast::<u8>()
-                .copy_from_nonoverlapping(bytes.as_ptr(), bytes.len())
+                .copy_from_nonoverlapping(bytes.as_ptr(), bytes.len());
         };
         status
     })
