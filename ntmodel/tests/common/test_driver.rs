@@ -119,7 +119,7 @@ fn complete(irp: nt::PIRP, status: nt::NTSTATUS, information: u64) -> nt::NTSTAT
     unsafe { (base as *mut nt::NTSTATUS).write(status) };
     // SAFETY: Information follows it.
     unsafe {
-        ((base + offset_of!(nt::IO_STATUS_BLOCK, Information)) as *mut u64).write(information)
+        ((base + offset_of!(nt::IO_STATUS_BLOCK, Information)) as *mut u64).write(information);
     };
     // SAFETY: we own the IRP and complete it once.
     unsafe { ntmodel::IofCompleteRequest(irp, 0) };
@@ -377,7 +377,7 @@ fn input_handle(irp: nt::PIRP, input_len: usize) -> Option<u64> {
     unsafe {
         bytes
             .as_mut_ptr()
-            .copy_from_nonoverlapping(system_buffer(irp), 8)
+            .copy_from_nonoverlapping(system_buffer(irp), 8);
     };
     Some(u64::from_le_bytes(bytes))
 }
