@@ -4,8 +4,9 @@
 mod support;
 
 use handleguard_protocol::{
-    CHECKSUM_WINDOW, FileReport, IOCTL_HANDLEGUARD_INSPECT_FILE as INSPECT, IOCTL_HANDLEGUARD_OPEN_AS_CALLER as OPEN_AS_CALLER,
-    InspectFileRequest, OpenAsCallerRequest, Refusal, checksum,
+    CHECKSUM_WINDOW, FileReport, IOCTL_HANDLEGUARD_INSPECT_FILE as INSPECT,
+    IOCTL_HANDLEGUARD_OPEN_AS_CALLER as OPEN_AS_CALLER, InspectFileRequest, OpenAsCallerRequest,
+    Refusal, checksum,
 };
 use support::*;
 
@@ -19,8 +20,16 @@ fn big_content() -> Vec<u8> {
 
 fn setup() -> (Kernel, Process, u64) {
     let kernel = boot_with(|k| {
-        k.add_file(SHARED, b"hello, handles", &FileSecurity::readable_by(&["alice", "bob"]));
-        k.add_file(SECRET, b"root only", &FileSecurity::readable_by(&["root"]).owned_by("root"));
+        k.add_file(
+            SHARED,
+            b"hello, handles",
+            &FileSecurity::readable_by(&["alice", "bob"]),
+        );
+        k.add_file(
+            SECRET,
+            b"root only",
+            &FileSecurity::readable_by(&["root"]).owned_by("root"),
+        );
         k.add_file(BIG, &big_content(), &FileSecurity::readable_by(&["alice"]));
     });
     let (alice, device) = client(&kernel, "alice");
@@ -32,36 +41,79 @@ fn inspect(process: &Process, device: u64, file: u64) -> Result<FileReport, nt::
 }
 
 fn open_as_caller(process: &Process, device: u64, path: &str) -> Result<FileReport, nt::NTSTATUS> {
-    call(process, device, OPEN_AS_CALLER, &OpenAsCallerRequest::new(path).expect("a short path"))
+    call(
+        process,
+        device,
+        OPEN_AS_CALLER,
+        &OpenAsCallerRequest::new(path).expect("a short path"),
+    )
 }
 
 #[test]
 fn inspecting_a_readable_file_reports_its_size_and_checksum() {
     let (kernel, alice, device) = setup();
-    let file = alice.open_file(SHARED, nt::FILE_READ_DATA | nt::SYNCHRONIZE, FileOpen::Synchronous).expect("open");
+    let file = alice
+        .open_file(
+            SHARED,
+            nt::FILE_READ_DATA | nt::SYNCHRONIZE,
+            FileOpen::Synchronous,
+        )
+        .expect("open");
     let before = kernel.object_counts(&alice, file);
     let report = inspect(&alice, device, file).expect("inspected");
-    assert_eq!(report, FileReport { size: 14, checksum: checksum(b"hello, handles"), checksummed: 14 });
-    assert_eq!(kernel.object_counts(&alice, file), before, "reference and private handle released");
-    assert!(kernel.system_handle_values().is_empty(), "no kernel handle left open");
+    assert_eq!(
+        report,
+        FileReport {
+            size: 14,
+            checksum: checksum(b"hello, handles"),
+            checksummed: 14
+        }
+    );
+    assert_eq!(
+        kernel.object_counts(&alice, file),
+        before,
+        "reference and private handle released"
+    );
+    assert!(
+        kernel.system_handle_values().is_empty(),
+        "no kernel handle left open"
+    );
     unload_clean(&kernel, &[&alice]);
 }
 
 #[test]
 fn only_the_first_window_of_a_large_file_is_checksummed() {
     let (kernel, alice, device) = setup();
-    let file = alice.open_file(BIG, nt::FILE_READ_DATA | nt::SYNCHRONIZE, FileOpen::Synchronous).expect("open");
+    let file = alice
+        .open_file(
+            BIG,
+            nt::FILE_READ_DATA | nt::SYNCHRONIZE,
+            FileOpen::Synchronous,
+        )
+        .expect("open");
     let report = inspect(&alice, device, file).expect("inspected");
     let window = CHECKSUM_WINDOW as usize;
-    assert_eq!(report, FileReport { size: 10_000, checksum: checksum(&big_content()[..window]), checksummed: CHECKSUM_WINDOW });
+    assert_eq!(
+        report,
+        FileReport {
+            size: 10_000,
+            checksum: checksum(&big_content()[..window]),
+            checksummed: CHECKSUM_WINDOW
+        }
+    );
     unload_clean(&kernel, &[&alice]);
 }
 
 #[test]
 fn an_asynchronous_file_object_is_refused() {
     let (kernel, alice, device) = setup();
-    let file = alice.open_file(SHARED, nt::FILE_READ_DATA, FileOpen::Asynchronous).expect("open overlapped");
-    assert_eq!(inspect(&alice, device, file), Err(nt::STATUS_INVALID_PARAMETER));
+    let file = alice
+        .open_file(SHARED, nt::FILE_READ_DATA, FileOpen::Asynchronous)
+        .expect("open overlapped");
+    assert_eq!(
+        inspect(&alice, device, file),
+        Err(nt::STATUS_INVALID_PARAMETER)
+    );
     assert_eq!(refusals(&alice, device, Refusal::AsynchronousFile), 1);
     unload_clean(&kernel, &[&alice]);
 }
@@ -69,10 +121,22 @@ fn an_asynchronous_file_object_is_refused() {
 #[test]
 fn the_output_buffer_is_checked_before_the_handle_is_touched() {
     let (kernel, alice, device) = setup();
-    let file = alice.open_file(SHARED, nt::FILE_READ_DATA | nt::SYNCHRONIZE, FileOpen::Synchronous).expect("open");
+    let file = alice
+        .open_file(
+            SHARED,
+            nt::FILE_READ_DATA | nt::SYNCHRONIZE,
+            FileOpen::Synchronous,
+        )
+        .expect("open");
     let request = InspectFileRequest { file }.encode();
-    assert_eq!(raw(&alice, device, INSPECT, &request, FileReport::SIZE - 1).status, nt::STATUS_BUFFER_TOO_SMALL);
-    assert_eq!(raw(&alice, device, INSPECT, &request[..7], FileReport::SIZE).status, nt::STATUS_INVALID_PARAMETER);
+    assert_eq!(
+        raw(&alice, device, INSPECT, &request, FileReport::SIZE - 1).status,
+        nt::STATUS_BUFFER_TOO_SMALL
+    );
+    assert_eq!(
+        raw(&alice, device, INSPECT, &request[..7], FileReport::SIZE).status,
+        nt::STATUS_INVALID_PARAMETER
+    );
     unload_clean(&kernel, &[&alice]);
 }
 
@@ -80,8 +144,18 @@ fn the_output_buffer_is_checked_before_the_handle_is_touched() {
 fn opening_on_the_callers_behalf_succeeds_where_the_caller_may_read() {
     let (kernel, alice, device) = setup();
     let report = open_as_caller(&alice, device, SHARED).expect("alice may read it");
-    assert_eq!(report, FileReport { size: 14, checksum: checksum(b"hello, handles"), checksummed: 14 });
-    assert!(kernel.system_handle_values().is_empty(), "the private handle was closed");
+    assert_eq!(
+        report,
+        FileReport {
+            size: 14,
+            checksum: checksum(b"hello, handles"),
+            checksummed: 14
+        }
+    );
+    assert!(
+        kernel.system_handle_values().is_empty(),
+        "the private handle was closed"
+    );
     unload_clean(&kernel, &[&alice]);
 }
 
@@ -89,25 +163,61 @@ fn opening_on_the_callers_behalf_succeeds_where_the_caller_may_read() {
 fn nobody_reads_through_the_driver_what_they_cannot_read_themselves() {
     let (kernel, alice, device) = setup();
     // Alice herself cannot open it ...
-    assert_eq!(alice.open_file(SECRET, nt::FILE_READ_DATA | nt::SYNCHRONIZE, FileOpen::Synchronous), Err(nt::STATUS_ACCESS_DENIED));
+    assert_eq!(
+        alice.open_file(
+            SECRET,
+            nt::FILE_READ_DATA | nt::SYNCHRONIZE,
+            FileOpen::Synchronous
+        ),
+        Err(nt::STATUS_ACCESS_DENIED)
+    );
     // ... and the driver, opening with OBJ_FORCE_ACCESS_CHECK, does not do it for her.
-    assert_eq!(open_as_caller(&alice, device, SECRET), Err(nt::STATUS_ACCESS_DENIED));
+    assert_eq!(
+        open_as_caller(&alice, device, SECRET),
+        Err(nt::STATUS_ACCESS_DENIED)
+    );
     assert_eq!(refusals(&alice, device, Refusal::CallerAccessDenied), 1);
     // The file's owner may.
     let (root, root_device) = client(&kernel, "root");
-    assert_eq!(open_as_caller(&root, root_device, SECRET).map(|r| r.size), Ok(9));
+    assert_eq!(
+        open_as_caller(&root, root_device, SECRET).map(|r| r.size),
+        Ok(9)
+    );
     unload_clean(&kernel, &[&alice, &root]);
 }
 
 #[test]
 fn a_missing_path_and_a_malformed_path_fail_cleanly() {
     let (kernel, alice, device) = setup();
-    assert_eq!(open_as_caller(&alice, device, r"\??\C:\data\missing.txt"), Err(nt::STATUS_OBJECT_NAME_NOT_FOUND));
+    assert_eq!(
+        open_as_caller(&alice, device, r"\??\C:\data\missing.txt"),
+        Err(nt::STATUS_OBJECT_NAME_NOT_FOUND)
+    );
     let mut bad = OpenAsCallerRequest::new(SHARED).expect("path");
     bad.path_units = 0;
-    assert_eq!(raw(&alice, device, OPEN_AS_CALLER, &bad.encode(), FileReport::SIZE).status, nt::STATUS_INVALID_PARAMETER);
+    assert_eq!(
+        raw(
+            &alice,
+            device,
+            OPEN_AS_CALLER,
+            &bad.encode(),
+            FileReport::SIZE
+        )
+        .status,
+        nt::STATUS_INVALID_PARAMETER
+    );
     let mut padded = OpenAsCallerRequest::new(SHARED).expect("path");
     padded.path[200] = 0x41;
-    assert_eq!(raw(&alice, device, OPEN_AS_CALLER, &padded.encode(), FileReport::SIZE).status, nt::STATUS_INVALID_PARAMETER);
+    assert_eq!(
+        raw(
+            &alice,
+            device,
+            OPEN_AS_CALLER,
+            &padded.encode(),
+            FileReport::SIZE
+        )
+        .status,
+        nt::STATUS_INVALID_PARAMETER
+    );
     unload_clean(&kernel, &[&alice]);
 }

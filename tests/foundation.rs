@@ -9,7 +9,10 @@ use support::*;
 fn driver_entry_creates_the_device_and_its_link() {
     let kernel = boot();
     assert!(kernel.device_object(r"\Device\HandleGuard").is_some());
-    assert_eq!(kernel.symbolic_link(r"\DosDevices\HandleGuard").as_deref(), Some(r"\Device\HandleGuard"));
+    assert_eq!(
+        kernel.symbolic_link(r"\DosDevices\HandleGuard").as_deref(),
+        Some(r"\Device\HandleGuard")
+    );
     unload_clean(&kernel, &[]);
     assert!(kernel.device_object(r"\Device\HandleGuard").is_none());
     assert!(kernel.symbolic_link(r"\DosDevices\HandleGuard").is_none());
@@ -44,7 +47,10 @@ fn opens_are_counted_until_closed() {
 fn a_name_under_the_device_is_refused() {
     let kernel = boot();
     let (alice, device) = client(&kernel, "alice");
-    assert_eq!(alice.open(r"\\.\HandleGuard\anything", nt::GENERIC_READ), Err(nt::STATUS_OBJECT_NAME_NOT_FOUND));
+    assert_eq!(
+        alice.open(r"\\.\HandleGuard\anything", nt::GENERIC_READ),
+        Err(nt::STATUS_OBJECT_NAME_NOT_FOUND)
+    );
     assert_eq!(refusals(&alice, device, Refusal::NamespaceOpen), 1);
     assert_eq!(info(&alice, device).opens, 1);
     unload_clean(&kernel, &[&alice]);
@@ -54,11 +60,22 @@ fn a_name_under_the_device_is_refused() {
 fn an_unknown_code_is_an_invalid_device_request() {
     let kernel = boot();
     let (alice, device) = client(&kernel, "alice");
-    let unknown = protocol::ctl_code(protocol::FILE_DEVICE_UNKNOWN, 0x8FF, protocol::METHOD_BUFFERED, 0);
-    assert_eq!(raw(&alice, device, unknown, &[1, 2, 3], 16).status, nt::STATUS_INVALID_DEVICE_REQUEST);
+    let unknown = protocol::ctl_code(
+        protocol::FILE_DEVICE_UNKNOWN,
+        0x8FF,
+        protocol::METHOD_BUFFERED,
+        0,
+    );
+    assert_eq!(
+        raw(&alice, device, unknown, &[1, 2, 3], 16).status,
+        nt::STATUS_INVALID_DEVICE_REQUEST
+    );
     // METHOD_NEITHER: the buffers are user addresses; refused without touching them.
     let neither = protocol::ctl_code(protocol::FILE_DEVICE_UNKNOWN, 0x800, 3, 0);
-    assert_eq!(raw(&alice, device, neither, &[0; 8], 8).status, nt::STATUS_INVALID_DEVICE_REQUEST);
+    assert_eq!(
+        raw(&alice, device, neither, &[0; 8], 8).status,
+        nt::STATUS_INVALID_DEVICE_REQUEST
+    );
     assert_eq!(refusals(&alice, device, Refusal::UnknownCode), 2);
     unload_clean(&kernel, &[&alice]);
 }
@@ -68,9 +85,18 @@ fn get_info_refuses_input_and_short_output() {
     let kernel = boot();
     let (alice, device) = client(&kernel, "alice");
     let code = protocol::IOCTL_HANDLEGUARD_GET_INFO;
-    assert_eq!(raw(&alice, device, code, &[0], InfoReply::SIZE).status, nt::STATUS_INVALID_PARAMETER);
-    assert_eq!(raw(&alice, device, code, &[], InfoReply::SIZE - 1).status, nt::STATUS_BUFFER_TOO_SMALL);
-    assert_eq!(raw(&alice, device, code, &[], 0).status, nt::STATUS_BUFFER_TOO_SMALL);
+    assert_eq!(
+        raw(&alice, device, code, &[0], InfoReply::SIZE).status,
+        nt::STATUS_INVALID_PARAMETER
+    );
+    assert_eq!(
+        raw(&alice, device, code, &[], InfoReply::SIZE - 1).status,
+        nt::STATUS_BUFFER_TOO_SMALL
+    );
+    assert_eq!(
+        raw(&alice, device, code, &[], 0).status,
+        nt::STATUS_BUFFER_TOO_SMALL
+    );
     // A larger output buffer is fine: exactly the reply's bytes come back.
     let big = raw(&alice, device, code, &[], InfoReply::SIZE + 64);
     assert_eq!(big.status, nt::STATUS_SUCCESS);
@@ -82,7 +108,12 @@ fn get_info_refuses_input_and_short_output() {
 #[test]
 fn the_quota_comes_from_the_parameters_key() {
     let kernel = boot_with(|k| k.set_registry_dword(PARAMETERS, "MaxRegistrationsPerOpen", 3));
-    assert!(kernel.debug_log().iter().any(|line| line.contains("loaded: 3 registrations per open")));
+    assert!(
+        kernel
+            .debug_log()
+            .iter()
+            .any(|line| line.contains("loaded: 3 registrations per open"))
+    );
     unload_clean(&kernel, &[]);
 }
 
@@ -90,8 +121,15 @@ fn the_quota_comes_from_the_parameters_key() {
 fn an_out_of_range_quota_falls_back_to_the_default() {
     let kernel = boot_with(|k| k.set_registry_dword(PARAMETERS, "MaxRegistrationsPerOpen", 0));
     let log = kernel.debug_log();
-    assert!(log.iter().any(|line| line.contains("out of range")), "{log:?}");
-    assert!(log.iter().any(|line| line.contains("loaded: 64 registrations per open")), "{log:?}");
+    assert!(
+        log.iter().any(|line| line.contains("out of range")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|line| line.contains("loaded: 64 registrations per open")),
+        "{log:?}"
+    );
     unload_clean(&kernel, &[]);
 }
 
@@ -99,8 +137,16 @@ fn an_out_of_range_quota_falls_back_to_the_default() {
 fn without_exallocatepool2_the_driver_falls_back_to_exallocatepoolwithtag() {
     let kernel = Kernel::new();
     kernel.hide_routine("ExAllocatePool2");
-    assert_eq!(kernel.load_driver(handleguard::DriverEntry), nt::STATUS_SUCCESS);
-    assert!(kernel.debug_log().iter().any(|line| line.contains("ExAllocatePool2 missing")));
+    assert_eq!(
+        kernel.load_driver(handleguard::DriverEntry),
+        nt::STATUS_SUCCESS
+    );
+    assert!(
+        kernel
+            .debug_log()
+            .iter()
+            .any(|line| line.contains("ExAllocatePool2 missing"))
+    );
     let (alice, device) = client(&kernel, "alice");
     assert_eq!(info(&alice, device).opens, 1);
     unload_clean(&kernel, &[&alice]);
@@ -110,5 +156,10 @@ fn without_exallocatepool2_the_driver_falls_back_to_exallocatepoolwithtag() {
 fn unload_logs_that_it_finished() {
     let kernel = boot();
     unload_clean(&kernel, &[]);
-    assert!(kernel.debug_log().iter().any(|line| line.contains("handleguard: unloaded")));
+    assert!(
+        kernel
+            .debug_log()
+            .iter()
+            .any(|line| line.contains("handleguard: unloaded"))
+    );
 }

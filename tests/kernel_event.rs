@@ -3,13 +3,22 @@
 mod support;
 
 use handleguard_protocol::{
-    IOCTL_HANDLEGUARD_CREATE_KERNEL_EVENT as CREATE, IOCTL_HANDLEGUARD_SIGNAL_KERNEL_EVENT as SIGNAL,
-    IOCTL_HANDLEGUARD_UNREGISTER as UNREGISTER, IdRequest, KernelEventReply, KernelEventRequest, Refusal,
+    IOCTL_HANDLEGUARD_CREATE_KERNEL_EVENT as CREATE,
+    IOCTL_HANDLEGUARD_SIGNAL_KERNEL_EVENT as SIGNAL, IOCTL_HANDLEGUARD_UNREGISTER as UNREGISTER,
+    IdRequest, KernelEventReply, KernelEventRequest, Refusal,
 };
 use support::*;
 
 fn create(process: &Process, device: u64, due_ms: u32) -> Result<KernelEventReply, nt::NTSTATUS> {
-    call(process, device, CREATE, &KernelEventRequest { due_ms, reserved: 0 })
+    call(
+        process,
+        device,
+        CREATE,
+        &KernelEventRequest {
+            due_ms,
+            reserved: 0,
+        },
+    )
 }
 
 #[test]
@@ -20,9 +29,15 @@ fn the_user_can_wait_on_the_kernel_event_but_not_set_it() {
     assert_eq!(alice.granted_access(reply.handle), Some(nt::SYNCHRONIZE));
     assert_eq!(alice.wait(reply.handle), Ok(false));
     assert_eq!(alice.set_event(reply.handle), nt::STATUS_ACCESS_DENIED);
-    assert!(kernel.system_handle_values().is_empty(), "the driver's private handle is closed");
+    assert!(
+        kernel.system_handle_values().is_empty(),
+        "the driver's private handle is closed"
+    );
 
-    assert_eq!(send(&alice, device, SIGNAL, &IdRequest { id: reply.id }), nt::STATUS_SUCCESS);
+    assert_eq!(
+        send(&alice, device, SIGNAL, &IdRequest { id: reply.id }),
+        nt::STATUS_SUCCESS
+    );
     assert_eq!(alice.wait(reply.handle), Ok(true));
     unload_clean(&kernel, &[&alice]);
 }
@@ -47,9 +62,15 @@ fn unregister_releases_the_drivers_reference_and_the_user_handle_keeps_the_event
     let object = kernel.object_of(&alice, reply.handle).expect("an event");
     // (references, handles): the driver's reference, the user's handle.
     assert_eq!(kernel.object_counts_at(object), Some((1, 1)));
-    assert_eq!(send(&alice, device, UNREGISTER, &IdRequest { id: reply.id }), nt::STATUS_SUCCESS);
+    assert_eq!(
+        send(&alice, device, UNREGISTER, &IdRequest { id: reply.id }),
+        nt::STATUS_SUCCESS
+    );
     assert_eq!(kernel.object_counts_at(object), Some((0, 1)));
-    assert_eq!(send(&alice, device, SIGNAL, &IdRequest { id: reply.id }), nt::STATUS_NOT_FOUND);
+    assert_eq!(
+        send(&alice, device, SIGNAL, &IdRequest { id: reply.id }),
+        nt::STATUS_NOT_FOUND
+    );
     assert_eq!(alice.close(reply.handle), nt::STATUS_SUCCESS);
     assert!(kernel.is_deleted(object));
     unload_clean(&kernel, &[&alice]);
@@ -62,7 +83,11 @@ fn closing_the_device_releases_kernel_events() {
     let reply = create(&alice, device, 100).expect("created");
     let object = kernel.object_of(&alice, reply.handle).expect("an event");
     assert_eq!(alice.close(device), nt::STATUS_SUCCESS);
-    assert_eq!(kernel.object_counts_at(object), Some((0, 1)), "only the user's handle is left");
+    assert_eq!(
+        kernel.object_counts_at(object),
+        Some((0, 1)),
+        "only the user's handle is left"
+    );
     assert_eq!(kernel.armed_timers(), 0);
     unload_clean(&kernel, &[&alice]);
 }
@@ -74,7 +99,11 @@ fn kernel_events_count_against_the_quota_and_leave_nothing_behind_when_refused()
     create(&alice, device, 0).expect("first");
     let handles = alice.handles().len();
     assert_eq!(create(&alice, device, 0), Err(nt::STATUS_QUOTA_EXCEEDED));
-    assert_eq!(alice.handles().len(), handles, "no handle handed out for the refused one");
+    assert_eq!(
+        alice.handles().len(),
+        handles,
+        "no handle handed out for the refused one"
+    );
     assert_eq!(refusals(&alice, device, Refusal::Quota), 1);
     unload_clean(&kernel, &[&alice]);
 }
@@ -83,11 +112,29 @@ fn kernel_events_count_against_the_quota_and_leave_nothing_behind_when_refused()
 fn malformed_kernel_event_requests_are_refused() {
     let kernel = boot();
     let (alice, device) = client(&kernel, "alice");
-    let reserved = KernelEventRequest { due_ms: 0, reserved: 1 }.encode();
-    assert_eq!(raw(&alice, device, CREATE, &reserved, KernelEventReply::SIZE).status, nt::STATUS_INVALID_PARAMETER);
-    let good = KernelEventRequest { due_ms: 0, reserved: 0 }.encode();
+    let reserved = KernelEventRequest {
+        due_ms: 0,
+        reserved: 1,
+    }
+    .encode();
+    assert_eq!(
+        raw(&alice, device, CREATE, &reserved, KernelEventReply::SIZE).status,
+        nt::STATUS_INVALID_PARAMETER
+    );
+    let good = KernelEventRequest {
+        due_ms: 0,
+        reserved: 0,
+    }
+    .encode();
     let handles = alice.handles().len();
-    assert_eq!(raw(&alice, device, CREATE, &good, KernelEventReply::SIZE - 1).status, nt::STATUS_BUFFER_TOO_SMALL);
-    assert_eq!(alice.handles().len(), handles, "no handle created when the reply cannot be written");
+    assert_eq!(
+        raw(&alice, device, CREATE, &good, KernelEventReply::SIZE - 1).status,
+        nt::STATUS_BUFFER_TOO_SMALL
+    );
+    assert_eq!(
+        alice.handles().len(),
+        handles,
+        "no handle created when the reply cannot be written"
+    );
     unload_clean(&kernel, &[&alice]);
 }

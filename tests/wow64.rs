@@ -3,8 +3,9 @@
 mod support;
 
 use handleguard_protocol::{
-    FileReport, IOCTL_HANDLEGUARD_INSPECT_FILE as INSPECT, IOCTL_HANDLEGUARD_REGISTER_EVENT as REGISTER, InspectFileRequest,
-    RegisterEventReply, RegisterEventRequest, checksum,
+    FileReport, IOCTL_HANDLEGUARD_INSPECT_FILE as INSPECT,
+    IOCTL_HANDLEGUARD_REGISTER_EVENT as REGISTER, InspectFileRequest, RegisterEventReply,
+    RegisterEventRequest, checksum,
 };
 use support::*;
 
@@ -12,19 +13,35 @@ const FILE: &str = r"\??\C:\data\a.txt";
 
 fn client32(kernel: &Kernel) -> (Process, u64) {
     let process = kernel.create_process_32bit("hgctl32.exe", User::new("alice"));
-    let device = process.open(DEVICE, nt::GENERIC_READ | nt::GENERIC_WRITE).expect("the device opens");
+    let device = process
+        .open(DEVICE, nt::GENERIC_READ | nt::GENERIC_WRITE)
+        .expect("the device opens");
     (process, device)
 }
 
 fn register(process: &Process, device: u64, event: u64) -> Result<u64, nt::NTSTATUS> {
-    call::<_, RegisterEventReply>(process, device, REGISTER, &RegisterEventRequest { event, due_ms: 5, mode: 0 }).map(|r| r.id)
+    call::<_, RegisterEventReply>(
+        process,
+        device,
+        REGISTER,
+        &RegisterEventRequest {
+            event,
+            due_ms: 5,
+            mode: 0,
+        },
+    )
+    .map(|r| r.id)
 }
 
 #[test]
 fn a_32bit_caller_registers_an_event_with_the_same_wire_struct() {
     let kernel = boot();
     let (app32, device) = client32(&kernel);
-    let event = app32.create_event(nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE, EventKind::Notification, false);
+    let event = app32.create_event(
+        nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
+        EventKind::Notification,
+        false,
+    );
     register(&app32, device, event).expect("registered");
     kernel.advance_ms(5);
     assert_eq!(app32.is_signaled(event), Ok(true));
@@ -33,10 +50,18 @@ fn a_32bit_caller_registers_an_event_with_the_same_wire_struct() {
 
 #[test]
 fn a_32bit_callers_file_handle_is_inspected() {
-    let kernel = boot_with(|k| k.add_file(FILE, b"thirty-two", &FileSecurity::readable_by(&["alice"])));
+    let kernel =
+        boot_with(|k| k.add_file(FILE, b"thirty-two", &FileSecurity::readable_by(&["alice"])));
     let (app32, device) = client32(&kernel);
-    let file = app32.open_file(FILE, nt::FILE_READ_DATA | nt::SYNCHRONIZE, FileOpen::Synchronous).expect("open");
-    let report: FileReport = call(&app32, device, INSPECT, &InspectFileRequest { file }).expect("inspected");
+    let file = app32
+        .open_file(
+            FILE,
+            nt::FILE_READ_DATA | nt::SYNCHRONIZE,
+            FileOpen::Synchronous,
+        )
+        .expect("open");
+    let report: FileReport =
+        call(&app32, device, INSPECT, &InspectFileRequest { file }).expect("inspected");
     assert_eq!(report.checksum, checksum(b"thirty-two"));
     unload_clean(&kernel, &[&app32]);
 }
@@ -47,9 +72,15 @@ fn a_32bit_minus_one_is_the_current_process_pseudo_handle_and_a_64bit_one_is_gar
     let (app32, device32) = client32(&kernel);
     let (app64, device64) = client(&kernel, "alice");
     // (HANDLE)-1 from a 32-bit process is 0xFFFFFFFF: widened to NtCurrentProcess().
-    assert_eq!(register(&app32, device32, 0xFFFF_FFFF), Err(nt::STATUS_OBJECT_TYPE_MISMATCH));
+    assert_eq!(
+        register(&app32, device32, 0xFFFF_FFFF),
+        Err(nt::STATUS_OBJECT_TYPE_MISMATCH)
+    );
     // The same bits from a 64-bit process name no handle at all.
-    assert_eq!(register(&app64, device64, 0xFFFF_FFFF), Err(nt::STATUS_INVALID_HANDLE));
+    assert_eq!(
+        register(&app64, device64, 0xFFFF_FFFF),
+        Err(nt::STATUS_INVALID_HANDLE)
+    );
     unload_clean(&kernel, &[&app32, &app64]);
 }
 
@@ -57,7 +88,11 @@ fn a_32bit_minus_one_is_the_current_process_pseudo_handle_and_a_64bit_one_is_gar
 fn a_32bit_callers_upper_half_is_not_part_of_its_handle() {
     let kernel = boot();
     let (app32, device) = client32(&kernel);
-    let event = app32.create_event(nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE, EventKind::Notification, false);
+    let event = app32.create_event(
+        nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
+        EventKind::Notification,
+        false,
+    );
     register(&app32, device, 0xABCD_0000_0000_0000 | event).expect("the low half names the event");
     kernel.advance_ms(5);
     assert_eq!(app32.is_signaled(event), Ok(true));

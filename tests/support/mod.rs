@@ -1,13 +1,14 @@
 //! Scenario helpers: the real driver loaded into a model kernel, driven from a user process
 //! the way hgctl does.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use handleguard_protocol::{self as protocol, InfoReply, Message};
 pub use nt_bindings as nt;
 pub use ntmodel::{EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, Process, User};
 
 /// The service key the model loads the driver under.
-pub const PARAMETERS: &str = r"\Registry\Machine\System\CurrentControlSet\Services\handleguard\Parameters";
+pub const PARAMETERS: &str =
+    r"\Registry\Machine\System\CurrentControlSet\Services\handleguard\Parameters";
 /// What a program opens.
 pub const DEVICE: &str = r"\\.\HandleGuard";
 
@@ -20,7 +21,11 @@ pub fn boot() -> Kernel {
 pub fn boot_with(prepare: impl FnOnce(&Kernel)) -> Kernel {
     let kernel = Kernel::new();
     prepare(&kernel);
-    assert_eq!(kernel.load_driver(handleguard::DriverEntry), nt::STATUS_SUCCESS, "DriverEntry failed");
+    assert_eq!(
+        kernel.load_driver(handleguard::DriverEntry),
+        nt::STATUS_SUCCESS,
+        "DriverEntry failed"
+    );
     kernel
 }
 
@@ -49,7 +54,12 @@ pub fn raw(process: &Process, device: u64, code: u32, input: &[u8], output_len: 
 }
 
 /// Sends a request struct with room for a reply of type `R`.
-pub fn call<Q: Message, R: Message>(process: &Process, device: u64, code: u32, request: &Q) -> Result<R, nt::NTSTATUS> {
+pub fn call<Q: Message, R: Message>(
+    process: &Process,
+    device: u64,
+    code: u32,
+    request: &Q,
+) -> Result<R, nt::NTSTATUS> {
     let mut input = vec![0u8; Q::SIZE];
     request.write_to(&mut input).expect("request fits");
     let reply = raw(process, device, code, &input, R::SIZE);
@@ -69,7 +79,13 @@ pub fn send<Q: Message>(process: &Process, device: u64, code: u32, request: &Q) 
 
 /// `IOCTL_HANDLEGUARD_GET_INFO`.
 pub fn info(process: &Process, device: u64) -> InfoReply {
-    let reply = raw(process, device, protocol::IOCTL_HANDLEGUARD_GET_INFO, &[], InfoReply::SIZE);
+    let reply = raw(
+        process,
+        device,
+        protocol::IOCTL_HANDLEGUARD_GET_INFO,
+        &[],
+        InfoReply::SIZE,
+    );
     assert_eq!(reply.status, nt::STATUS_SUCCESS);
     InfoReply::decode(&reply.output).expect("a well-formed info reply")
 }
