@@ -83,6 +83,9 @@ pub mod codes {
     pub const MODEL_DBGPRINT_FORMAT: u64 = 0xC;
     /// Model check: a routine was given an invalid parameter Windows would fault on.
     pub const MODEL_BAD_PARAMETER: u64 = 0xD;
+    /// Model check: a `Zw` routine (kernel mode, no access checks) used a handle of the user
+    /// process's own table: the driver acts on a user handle with kernel rights.
+    pub const MODEL_USER_HANDLE_IN_ZW: u64 = 0xE;
 }
 
 /// One verifier stop.

@@ -59,6 +59,11 @@ fn open_by_pointer(
     (status, handle as u64)
 }
 
+fn zw_close(handle: u64) -> nt::NTSTATUS {
+    // SAFETY: any value is accepted.
+    unsafe { ntmodel::ZwClose(handle as nt::HANDLE) }
+}
+
 fn dereference(object: usize) -> isize {
     // SAFETY: a reference the test holds (or a deliberate bad dereference).
     let count = unsafe { ntmodel::ObfDereferenceObject(object as nt::PVOID) };
@@ -106,7 +111,7 @@ fn by_pointer_from_user_mode_checks_the_type_and_needs_one() {
 fn an_object_lives_until_its_last_reference_and_last_handle_are_gone() {
     let (k, alice, event, object) = setup();
     k.run_in(&alice, PreviousMode::KernelMode, || {
-        assert_eq!(by_pointer(object, event_type(), KERNEL), nt::STATUS_SUCCESS)
+        assert_eq!(by_pointer(object, event_type(), KERNEL), nt::STATUS_SUCCESS);
     });
     assert_eq!(alice.close(event), nt::STATUS_SUCCESS);
     assert!(!k.is_deleted(object), "the driver's reference keeps it");
@@ -275,16 +280,8 @@ fn open_by_pointer_checks_the_users_access_from_user_mode_or_with_force_access_c
             nt::STATUS_SUCCESS,
             "kernel mode without the flag bypasses the check"
         );
-        // SAFETY: a kernel handle just created.
-        assert_eq!(
-            unsafe { ntmodel::ZwClose(kernel_handle as nt::HANDLE) },
-            nt::STATUS_SUCCESS
-        );
-        // SAFETY: as above.
-        assert_eq!(
-            unsafe { ntmodel::ZwClose(handle as nt::HANDLE) },
-            nt::STATUS_SUCCESS
-        );
+        assert_eq!(zw_close(kernel_handle), nt::STATUS_SUCCESS);
+        assert_eq!(zw_close(handle), nt::STATUS_SUCCESS);
     });
     k.check_no_stop();
 }
@@ -471,11 +468,7 @@ fn a_zw_open_from_the_driver_skips_the_access_check_unless_force_access_check_is
     assert_eq!(status, nt::STATUS_SUCCESS);
     k.run_in_system(|| {
         for handle in [handle, bobs] {
-            // SAFETY: kernel handles just created.
-            assert_eq!(
-                unsafe { ntmodel::ZwClose(handle as nt::HANDLE) },
-                nt::STATUS_SUCCESS
-            );
+            assert_eq!(zw_close(handle), nt::STATUS_SUCCESS);
         }
     });
     k.check_no_stop();

@@ -387,8 +387,8 @@ pub(crate) fn check_user_handle_in_zw(context: &Context, routine: &str, value: u
         return;
     }
     state.stop(
-        codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
-        [codes::C4_USER_HANDLE_AS_KERNEL, value, context.process as u64, 0],
+        codes::NTMODEL_CHECK,
+        [codes::MODEL_USER_HANDLE_IN_ZW, value, context.process as u64, 0],
         format!("{routine} (KernelMode, no access checks) on a handle ({value:#x}) of the user process's table"),
     );
 }
