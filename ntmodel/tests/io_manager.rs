@@ -189,3 +189,144 @@ fn a_user_with_only_a_sync_handle_cannot_have_the_driver_modify_the_event() {
     );
     k.check_no_stop();
 }
+
+#[test]
+fn a_namespace_open_carries_the_rest_of_the_path_as_the_file_name() {
+    let (k, alice) = kernel_with_driver();
+    let device = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    let (_, _, name) = done(alice.ioctl(device, IOCTL_LAST_NAME, &[], 64));
+    assert!(name.is_empty(), "the device itself: empty FileName");
+    let sub = alice
+        .open("\\\\.\\ModelTest\\sub\\dir", nt::GENERIC_READ)
+        .expect("open");
+    let (_, _, name) = done(alice.ioctl(device, IOCTL_LAST_NAME, &[], 64));
+    let units: Vec<u16> = name
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .collect();
+    assert_eq!(String::from_utf16_lossy(&units), "\\sub\\dir");
+    assert_eq!(alice.close(sub), nt::STATUS_SUCCESS);
+    assert_eq!(alice.close(device), nt::STATUS_SUCCESS);
+    k.check_no_stop();
+}
+
+#[test]
+fn a_failed_create_gets_no_handle_and_no_cleanup_or_close() {
+    let (k, alice) = kernel_with_driver();
+    let device = alice
+        .open("\\??\\ModelTest", nt::GENERIC_READ)
+        .expect("the \\?? form resolves too");
+    assert_eq!(
+        alice.open("\\\\.\\ModelTest\\deny", nt::GENERIC_READ),
+        Err(nt::STATUS_ACCESS_DENIED)
+    );
+    assert_eq!(alice.handles(), vec![device]);
+    assert_eq!(counts(&alice, device), [1, 0, 0, 0]);
+    assert_eq!(
+        alice.open("\\\\.\\NoSuchDevice", nt::GENERIC_READ),
+        Err(nt::STATUS_OBJECT_NAME_NOT_FOUND)
+    );
+    assert_eq!(alice.close(device), nt::STATUS_SUCCESS);
+    assert_eq!(k.unload_driver(), Ok(()));
+}
+
+#[test]
+fn the_driver_sees_the_requestors_bitness_and_runs_in_its_context() {
+    let (k, alice) = kernel_with_driver();
+    let old = k.create_process_32bit("old.exe", User::new("carol"));
+    for (process, bits) in [(&alice, 0u8), (&old, 1u8)] {
+        let device = process
+            .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+            .expect("open");
+        let (status, _, output) = done(process.ioctl(device, IOCTL_OPEN_INFO, &[], 2));
+        assert_eq!(status, nt::STATUS_SUCCESS);
+        assert_eq!(
+            output,
+            vec![bits, 1],
+            "IoIs32bitProcess, and IoGetRequestorProcess == IoGetCurrentProcess"
+        );
+        assert_eq!(process.close(device), nt::STATUS_SUCCESS);
+    }
+    k.check_no_stop();
+}
+
+#[test]
+fn an_ioctl_requiring_write_access_needs_a_handle_with_write_access() {
+    let (k, alice) = kernel_with_driver();
+    let reader = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    assert_eq!(
+        done(alice.ioctl(reader, IOCTL_ECHO_NEEDS_WRITE, b"x", 1)).0,
+        nt::STATUS_ACCESS_DENIED
+    );
+    let writer = alice
+        .open("\\\\.\\ModelTest", nt::FILE_WRITE_DATA)
+        .expect("open");
+    assert_eq!(
+        done(alice.ioctl(writer, IOCTL_ECHO_NEEDS_WRITE, b"x", 1)).0,
+        nt::STATUS_SUCCESS
+    );
+    let event = alice.create_event(nt::EVENT_MODIFY_STATE, EventKind::Notification, false);
+    assert_eq!(
+        done(alice.ioctl(event, IOCTL_ECHO, b"x", 1)).0,
+        nt::STATUS_OBJECT_TYPE_MISMATCH
+    );
+    assert_eq!(
+        done(alice.ioctl(0x7F0, IOCTL_ECHO, b"x", 1)).0,
+        nt::STATUS_INVALID_HANDLE
+    );
+    k.check_no_stop();
+}
+
+#[test]
+fn closing_the_handle_of_a_pending_request_sends_cleanup_and_the_close_waits_for_the_irp() {
+    let (k, alice) = kernel_with_driver();
+    let watcher = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    let device = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    let file = k.object_of(&alice, device).expect("file object");
+    let pending = alice
+        .ioctl(device, IOCTL_PEND, &[], 8)
+        .pending()
+        .expect("pending");
+    assert_eq!(
+        k.object_counts_at(file),
+        Some((1, 1)),
+        "the IRP holds a reference"
+    );
+    assert_eq!(alice.close(device), nt::STATUS_SUCCESS);
+    assert_eq!(
+        pending.result(),
+        Some((nt::STATUS_CANCELLED, Vec::new())),
+        "the driver's cleanup cancelled it"
+    );
+    assert_eq!(counts(&alice, watcher), [2, 1, 1, 0]);
+    assert!(k.is_deleted(file));
+    assert_eq!(alice.close(watcher), nt::STATUS_SUCCESS);
+    assert_eq!(k.unload_driver(), Ok(()));
+}
+
+#[test]
+fn process_exit_cancels_its_pending_io_and_closes_its_handles() {
+    let (k, alice) = kernel_with_driver();
+    let device = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    let pending = alice
+        .ioctl(device, IOCTL_PEND, &[], 8)
+        .pending()
+        .expect("pending");
+    alice.exit();
+    assert_eq!(
+        pending.result().map(|(status, _)| status),
+        Some(nt::STATUS_CANCELLED)
+    );
+    assert!(alice.handles().is_empty());
+    assert_eq!(k.unload_driver(), Ok(()));
+}

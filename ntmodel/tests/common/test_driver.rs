@@ -20,6 +20,7 @@ pub const IOCTL_SIGNAL_EVENT_LATER: u32 = ctl_code(0x804, nt::FILE_ANY_ACCESS);
 pub const IOCTL_ECHO_NEEDS_WRITE: u32 = ctl_code(0x805, nt::FILE_WRITE_ACCESS);
 pub const IOCTL_COUNTS: u32 = ctl_code(0x820, nt::FILE_ANY_ACCESS);
 pub const IOCTL_OPEN_INFO: u32 = ctl_code(0x821, nt::FILE_ANY_ACCESS);
+pub const IOCTL_LAST_NAME: u32 = ctl_code(0x822, nt::FILE_ANY_ACCESS);
 pub const IOCTL_BUG_COMPLETE_TWICE: u32 = ctl_code(0x810, nt::FILE_ANY_ACCESS);
 pub const IOCTL_BUG_PENDING_NOT_MARKED: u32 = ctl_code(0x811, nt::FILE_ANY_ACCESS);
 pub const IOCTL_BUG_STATUS_MISMATCH: u32 = ctl_code(0x812, nt::FILE_ANY_ACCESS);
@@ -50,6 +51,8 @@ pub struct Extension {
     pub timer: nt::KTIMER,
     pub dpc: nt::KDPC,
     pub lock: nt::KSPIN_LOCK,
+    pub last_name_len: AtomicU32,
+    pub last_name: [u16; 32],
 }
 
 struct Unicode {
@@ -255,6 +258,21 @@ unsafe extern "C" fn dispatch_create(device: nt::PDEVICE_OBJECT, irp: nt::PIRP) 
         // SAFETY: FileName describes `units` characters.
         String::from_utf16_lossy(unsafe { std::slice::from_raw_parts(name.Buffer, units) })
     };
+    let stored = units.min(32);
+    let target = device_extension(device);
+    if stored > 0 {
+        // SAFETY: our extension; creates are not concurrent in these tests.
+        let name_buffer = unsafe { &raw mut (*target).last_name };
+        // SAFETY: `stored` <= 32 characters, from FileName into the extension's array.
+        unsafe {
+            name_buffer
+                .cast::<u16>()
+                .copy_from_nonoverlapping(name.Buffer, stored);
+        };
+    }
+    extension
+        .last_name_len
+        .store(u32::try_from(stored).unwrap_or(0), Ordering::Release);
     if text.eq_ignore_ascii_case("\\deny") {
         return complete(irp, nt::STATUS_ACCESS_DENIED, 0);
     }
@@ -486,6 +504,16 @@ unsafe extern "C" fn dispatch_device_control(
             // SAFETY: 2 output bytes in the system buffer.
             unsafe { buffer.copy_from_nonoverlapping(bytes.as_ptr(), 2) };
             complete(irp, nt::STATUS_SUCCESS, 2)
+        }
+        IOCTL_LAST_NAME => {
+            let length = extension.last_name_len.load(Ordering::Acquire) as usize * 2;
+            if output_len < length {
+                return complete(irp, nt::STATUS_BUFFER_TOO_SMALL, 0);
+            }
+            let source = std::ptr::from_ref(&extension.last_name).cast::<u8>();
+            // SAFETY: `length` <= 64 bytes of the array into the system buffer.
+            unsafe { buffer.copy_from_nonoverlapping(source, length) };
+            complete(irp, nt::STATUS_SUCCESS, length as u64)
         }
         IOCTL_BUG_COMPLETE_TWICE => {
             complete(irp, nt::STATUS_SUCCESS, 0);
