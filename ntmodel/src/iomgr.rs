@@ -672,10 +672,8 @@ fn finish(state: &mut State, irp: usize) -> (Option<IrpResult>, Option<Deferred>
         };
     }
     let mut deferred = None;
-    if record.holds_file_reference
-        && let Ok((_, next)) = state.drop_reference(record.file, false)
-    {
-        deferred = next;
+    if record.holds_file_reference {
+        deferred = drop_io_reference(state, record.file);
     }
     if matches!(
         record.kind,
@@ -691,6 +689,22 @@ fn finish(state: &mut State, irp: usize) -> (Option<IrpResult>, Option<Deferred>
     };
     state.io.results.insert(record.id, result.clone());
     (Some(result), deferred)
+}
+
+/// Drops a reference the I/O manager holds on a file object. If it is already gone, the
+/// driver dereferenced the object once too often: a stop.
+fn drop_io_reference(state: &mut State, file: usize) -> Option<Deferred> {
+    match state.drop_reference(file, false) {
+        Ok((_, deferred)) => deferred,
+        Err(()) => {
+            state.stop(
+                codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+                [codes::C4_BAD_REFERENCE_COUNT, file as u64, 0, 0],
+                format!("the I/O manager's reference on file object {file:#x} was already dropped (the driver dereferenced it once too often)"),
+            );
+            None
+        }
+    }
 }
 
 /// Sends `IRP_MJ_CLEANUP` for `file` (its last handle was just closed) in the current context,
@@ -728,7 +742,7 @@ pub fn cleanup(kernel: &Arc<KernelInner>, file: usize) {
     let file_pointer = file as *mut nt::FILE_OBJECT;
     // SAFETY: the file object is alive: the reference taken for the cleanup is still held.
     unsafe { (*file_pointer).Flags |= FO_CLEANUP_COMPLETE };
-    if let Ok((_, Some(deferred))) = state.drop_reference(file, false) {
+    if let Some(deferred) = drop_io_reference(&mut state, file) {
         state.deferred.push_back(deferred);
     }
 }

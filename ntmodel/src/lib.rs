@@ -13,6 +13,29 @@
 //!
 //! State lives in a kernel instance found through the calling thread's context, so tests in
 //! parallel threads never see each other's objects.
+//!
+//! # What is simplified, and why it cannot hide a driver bug
+//!
+//! - References are logical (driver, IRP and model references; handles counted apart), not
+//!   Windows' biased `PointerCount`: the driver cannot observe the raw count, and every
+//!   imbalance still shows (C4/0x3F on one dereference too many, the unload report on one too
+//!   few).
+//! - Security is a reduced descriptor (owner, readers) per file and per process; unnamed events
+//!   have none, as on Windows. Devices grant any access (the default device ACL lets users
+//!   open it); so a driver that relied on a device ACL for protection would look safer here,
+//!   which this driver does not do.
+//! - Create, cleanup and close IRPs must complete before the dispatch routine returns (the
+//!   model cannot block the caller); one that pends is a stop, never silently accepted.
+//! - Direct I/O has no MDL (`MdlAddress` NULL) and METHOD_NEITHER buffers are model memory:
+//!   the driver uses METHOD_BUFFERED only, and a driver that touched either would crash or
+//!   misbehave in tests rather than pass.
+//! - `ZwQueryValueKey` supports `KeyValuePartialInformation` only, `ZwQueryInformationFile`
+//!   `FileStandardInformation` and `FilePositionInformation`, `ZwCreateFile` opens existing
+//!   files: anything else fails with an error status, so an unsupported use fails the test.
+//! - Waits do not block (`Process::wait` polls), and APCs are not modelled: IRP completion runs
+//!   at the next return to the test (as the completion APC would), never inside driver code.
+//! - Checks Windows makes by other means (static rules, enhanced I/O verification) are stops
+//!   with code [`codes::NTMODEL_CHECK`]: they only ever add failures.
 
 mod block;
 mod consts;
