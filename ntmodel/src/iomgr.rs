@@ -694,17 +694,15 @@ fn finish(state: &mut State, irp: usize) -> (Option<IrpResult>, Option<Deferred>
 /// Drops a reference the I/O manager holds on a file object. If it is already gone, the
 /// driver dereferenced the object once too often: a stop.
 fn drop_io_reference(state: &mut State, file: usize) -> Option<Deferred> {
-    match state.drop_reference(file, false) {
-        Ok((_, deferred)) => deferred,
-        Err(()) => {
-            state.stop(
-                codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
-                [codes::C4_BAD_REFERENCE_COUNT, file as u64, 0, 0],
-                format!("the I/O manager's reference on file object {file:#x} was already dropped (the driver dereferenced it once too often)"),
-            );
-            None
-        }
+    if let Ok((_, deferred)) = state.drop_reference(file, false) {
+        return deferred;
     }
+    state.stop(
+        codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+        [codes::C4_BAD_REFERENCE_COUNT, file as u64, 0, 0],
+        format!("the I/O manager's reference on file object {file:#x} was already dropped (the driver dereferenced it once too often)"),
+    );
+    None
 }
 
 /// Sends `IRP_MJ_CLEANUP` for `file` (its last handle was just closed) in the current context,

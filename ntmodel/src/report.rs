@@ -14,7 +14,7 @@ pub struct LeakReport {
     pub handles: Vec<(String, u64)>,
     /// Pool the driver allocated and did not free: (tag, bytes).
     pub pool: Vec<(String, usize)>,
-    /// Devices the driver did not delete (names, or "<unnamed>").
+    /// Devices the driver did not delete (names, or `<unnamed>`).
     pub devices: Vec<String>,
     /// Symbolic links the driver did not delete.
     pub symbolic_links: Vec<String>,
