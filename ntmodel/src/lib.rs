@@ -91,6 +91,16 @@ pub use test_api::{FileSecurity, Kernel, PreviousMode};
 pub use user::{EventKind, FileOpen, IoOutcome, PendingIrp, Process, User};
 pub use verifier::{Stop, codes};
 
+/// The names of every ntoskrnl symbol the model defines (routines and data), e.g. to check
+/// that the cross-built driver's import table is exactly covered.
+#[must_use]
+pub fn exported_names() -> Vec<&'static str> {
+    exports::routine_table()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
 /// Handle values and constants tests need that the bindings do not carry.
 pub mod constants {
     pub use crate::consts::{

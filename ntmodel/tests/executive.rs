@@ -567,3 +567,24 @@ fn an_asynchronous_file_needs_a_byte_offset() {
     });
     k.check_no_stop();
 }
+
+#[test]
+fn every_export_is_listed_once() {
+    let names = ntmodel::exported_names();
+    let mut unique = names.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len());
+    for name in [
+        "ObReferenceObjectByHandle",
+        "ZwClose",
+        "NtClose",
+        "ObCloseHandle",
+        "DbgPrint",
+        "ExEventObjectType",
+        "PsThreadType",
+    ] {
+        assert!(names.contains(&name), "{name}");
+    }
+    assert_eq!(names.len(), 45);
+}
