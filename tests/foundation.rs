@@ -118,6 +118,19 @@ fn the_quota_comes_from_the_parameters_key() {
 }
 
 #[test]
+fn a_quota_above_255_is_read_whole() {
+    // The DWORD's bytes run past KEY_VALUE_PARTIAL_INFORMATION's one-byte Data array.
+    let kernel = boot_with(|k| k.set_registry_dword(PARAMETERS, "MaxRegistrationsPerOpen", 0x0E03));
+    assert!(
+        kernel
+            .debug_log()
+            .iter()
+            .any(|line| line.contains("loaded: 3587 registrations per open"))
+    );
+    unload_clean(&kernel, &[]);
+}
+
+#[test]
 fn an_out_of_range_quota_falls_back_to_the_default() {
     let kernel = boot_with(|k| k.set_registry_dword(PARAMETERS, "MaxRegistrationsPerOpen", 0));
     let log = kernel.debug_log();

@@ -42,15 +42,24 @@ impl KernelHandle {
     /// # Errors
     /// The kernel's status, or `STATUS_OBJECT_TYPE_MISMATCH` if the value is not a DWORD.
     pub fn query_dword(&self, value_name: &[u16]) -> NtResult<u32> {
-        // KEY_VALUE_PARTIAL_INFORMATION has a 1-byte Data array: room for 4 more bytes.
-        #[repr(C)]
-        struct DwordValue {
-            info: ffi::KEY_VALUE_PARTIAL_INFORMATION,
-            rest: [u8; 4],
-        }
+        // KEY_VALUE_PARTIAL_INFORMATION ends in a 1-byte Data array at offset 12, followed by
+        // padding: the value's bytes run on past the struct, so read them from a byte
+        // buffer, by offset.
+        #[repr(C, align(8))]
+        struct Buffer([u8; 24]);
+        const TYPE: usize = core::mem::offset_of!(ffi::KEY_VALUE_PARTIAL_INFORMATION, Type);
+        const LENGTH: usize = core::mem::offset_of!(ffi::KEY_VALUE_PARTIAL_INFORMATION, DataLength);
+        const DATA: usize = core::mem::offset_of!(ffi::KEY_VALUE_PARTIAL_INFORMATION, Data);
+        let field = |buffer: &Buffer, at: usize| -> NtResult<[u8; 4]> {
+            buffer
+                .0
+                .get(at..at + 4)
+                .and_then(|bytes| bytes.try_into().ok())
+                .ok_or(NtStatus::INVALID_PARAMETER)
+        };
+
         let mut name = UnicodeStr::new(value_name).ok_or(NtStatus::INVALID_PARAMETER)?;
-        // SAFETY: all-zero is valid plain data.
-        let mut value: DwordValue = unsafe { core::mem::zeroed() };
+        let mut buffer = Buffer([0; 24]);
         let mut result_len: ffi::ULONG = 0;
         // SAFETY: our kernel handle; a buffer of the stated size; valid out pointer.
         let status = unsafe {
@@ -58,17 +67,17 @@ impl KernelHandle {
                 self.raw(),
                 name.as_ptr(),
                 ffi::_KEY_VALUE_INFORMATION_CLASS::KeyValuePartialInformation,
-                (&raw mut value).cast(),
-                ffi::typed::size_of::<DwordValue>(),
+                (&raw mut buffer).cast(),
+                ffi::typed::size_of::<Buffer>(),
                 &raw mut result_len,
             )
         };
         NtStatus::from_raw(status).ok()?;
-        if value.info.Type != ffi::REG_DWORD || value.info.DataLength != 4 {
+        let kind = u32::from_le_bytes(field(&buffer, TYPE)?);
+        let length = u32::from_le_bytes(field(&buffer, LENGTH)?);
+        if kind != ffi::REG_DWORD || length != 4 {
             return Err(NtStatus::OBJECT_TYPE_MISMATCH);
         }
-        let [first] = value.info.Data;
-        let [b1, b2, b3, _] = value.rest;
-        Ok(u32::from_le_bytes([first, b1, b2, b3]))
+        Ok(u32::from_le_bytes(field(&buffer, DATA)?))
     }
 }
