@@ -117,9 +117,9 @@ fn signalling_get_info_and_refusals_allocate_nothing() {
 #[test]
 fn pool_grows_linearly_and_cleanup_of_one_open_touches_only_its_own_records() {
     const OPENS: usize = 20;
-    const PER_OPEN: usize = 250;
+    const PER_OPEN: u32 = 250;
     let kernel =
-        boot_with(|k| k.set_registry_dword(PARAMETERS, "MaxRegistrationsPerOpen", PER_OPEN as u32));
+        boot_with(|k| k.set_registry_dword(PARAMETERS, "MaxRegistrationsPerOpen", PER_OPEN));
     let alice = kernel.create_process("hgctl.exe", User::new("alice"));
     let event = alice.create_event(
         nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
@@ -137,25 +137,26 @@ fn pool_grows_linearly_and_cleanup_of_one_open_touches_only_its_own_records() {
     }
     assert_eq!(
         kernel.pool_outstanding() - base,
-        OPENS * PER_OPEN,
+        OPENS * PER_OPEN as usize,
         "one allocation per registration"
     );
     assert_eq!(
         info(&alice, devices[0]).registrations_active,
-        (OPENS * PER_OPEN) as u64
+        (OPENS * PER_OPEN as usize) as u64
     );
 
     let (first, rest) = devices.split_first().expect("opens");
     assert_eq!(alice.close(*first), nt::STATUS_SUCCESS);
     let counters = info(&alice, rest[0]);
     assert_eq!(
-        counters.registrations_cancelled, PER_OPEN as u64,
+        counters.registrations_cancelled,
+        u64::from(PER_OPEN),
         "cleanup cancelled exactly its own"
     );
     assert_eq!(
         counters.registrations_active,
-        ((OPENS - 1) * PER_OPEN) as u64
+        ((OPENS - 1) * PER_OPEN as usize) as u64
     );
-    assert_eq!(kernel.armed_timers(), (OPENS - 1) * PER_OPEN);
+    assert_eq!(kernel.armed_timers(), (OPENS - 1) * PER_OPEN as usize);
     unload_clean(&kernel, &[&alice]);
 }
