@@ -1,22 +1,23 @@
-//! The Windows transport: `\\.\HandleGuard` through CreateFileW and DeviceIoControl, with
-//! real events and files. Requests use overlapped I/O so that the driver's NTSTATUS comes
-//! back exactly (`OVERLAPPED.Internal`), not folded into a Win32 error.
+//! The Windows transport: `\\.\HandleGuard` through CreateFileW and the native
+//! `NtDeviceIoControlFile` (what DeviceIoControl calls), with real events and files. The
+//! native call returns the driver's NTSTATUS exactly, including for requests that fail
+//! synchronously on an overlapped handle, where the I/O manager writes no IO_STATUS_BLOCK and
+//! signals no event (waiting on them would hang: the Wine smoke caught that), and where a
+//! Win32 error would fold STATUS_OBJECT_TYPE_MISMATCH into ERROR_INVALID_HANDLE.
 #![allow(unsafe_code)]
 
 use crate::transport::{Outcome, Pended, Reply, Status, Transport};
 use std::os::windows::io::AsRawHandle;
 use windows_sys::Win32::Foundation::{
     CloseHandle, DUPLICATE_SAME_ACCESS, DuplicateHandle, ERROR_ACCESS_DENIED, ERROR_FILE_NOT_FOUND,
-    ERROR_IO_PENDING, ERROR_PATH_NOT_FOUND, GENERIC_READ, GENERIC_WRITE, GetLastError, HANDLE,
-    INVALID_HANDLE_VALUE, WAIT_OBJECT_0,
+    ERROR_PATH_NOT_FOUND, GENERIC_READ, GENERIC_WRITE, GetLastError, HANDLE, INVALID_HANDLE_VALUE,
+    WAIT_OBJECT_0,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CreateFileW, FILE_ATTRIBUTE_NORMAL, FILE_FLAG_OVERLAPPED, FILE_SHARE_READ, FILE_SHARE_WRITE,
     OPEN_EXISTING,
 };
-use windows_sys::Win32::System::IO::{
-    CancelIoEx, DeviceIoControl, GetOverlappedResult, OVERLAPPED,
-};
+use windows_sys::Win32::System::IO::{CancelIoEx, OVERLAPPED};
 use windows_sys::Win32::System::Threading::{
     CreateEventW, GetCurrentProcess, SetEvent, WaitForSingleObject,
 };
@@ -101,10 +102,34 @@ impl Drop for WindowsDevice {
     }
 }
 
-/// An overlapped request in flight; owns its buffers and OVERLAPPED until it completes.
+/// `IO_STATUS_BLOCK`: the status (a union with a pointer) and the bytes transferred. It is
+/// also the head of an OVERLAPPED, which is how CancelIoEx finds the request.
+#[repr(C)]
+struct IoStatusBlock {
+    status: usize,
+    information: usize,
+}
+
+#[link(name = "ntdll")]
+unsafe extern "system" {
+    fn NtDeviceIoControlFile(
+        file: HANDLE,
+        event: HANDLE,
+        apc_routine: *mut core::ffi::c_void,
+        apc_context: *mut core::ffi::c_void,
+        io_status: *mut IoStatusBlock,
+        code: u32,
+        input: *const core::ffi::c_void,
+        input_len: u32,
+        output: *mut core::ffi::c_void,
+        output_len: u32,
+    ) -> i32;
+}
+
+/// A request in flight; owns its buffers, event and IO_STATUS_BLOCK until it completes.
 struct Request {
     device: HANDLE,
-    overlapped: Box<OVERLAPPED>,
+    io_status: Box<IoStatusBlock>,
     input: Vec<u8>,
     output: Vec<u8>,
     event: HANDLE,
@@ -112,28 +137,22 @@ struct Request {
 }
 
 impl Request {
+    /// The final status once the kernel has completed the request (waiting if `wait`).
     fn finish(&mut self, wait: bool) -> Option<Status> {
         if self.done.is_some() {
             return self.done;
         }
-        let mut transferred = 0u32;
-        // SAFETY: the OVERLAPPED of a request issued on this device, alive in `self`.
-        let ok = unsafe {
-            GetOverlappedResult(
-                self.device,
-                &raw mut *self.overlapped,
-                &raw mut transferred,
-                i32::from(wait),
-            )
-        };
-        // SAFETY: no preconditions.
-        if ok == 0
-            && unsafe { GetLastError() } == windows_sys::Win32::Foundation::ERROR_IO_INCOMPLETE
-        {
+        let timeout = if wait { u32::MAX } else { 0 };
+        // SAFETY: the request's own event, signalled when the pending request completes.
+        if unsafe { WaitForSingleObject(self.event, timeout) } != WAIT_OBJECT_0 {
             return None;
         }
-        let status = (self.overlapped.Internal as u32).cast_signed();
-        self.output.truncate(transferred as usize);
+        self.complete((self.io_status.status as u32).cast_signed())
+    }
+
+    fn complete(&mut self, status: Status) -> Option<Status> {
+        self.output
+            .truncate(self.io_status.information.min(self.output.len()));
         self.done = Some(status);
         self.done
     }
@@ -143,10 +162,10 @@ impl Drop for Request {
     fn drop(&mut self) {
         if self.done.is_none() {
             // SAFETY: cancel and wait, so the kernel no longer writes into our buffers.
-            unsafe { CancelIoEx(self.device, &raw mut *self.overlapped) };
+            unsafe { CancelIoEx(self.device, (&raw mut *self.io_status).cast::<OVERLAPPED>()) };
             let _ = self.finish(true);
         }
-        let _ = (&self.input, &self.event);
+        let _ = &self.input;
         // SAFETY: the request's own event, closed once.
         unsafe { CloseHandle(self.event) };
     }
@@ -158,8 +177,8 @@ impl Pended for Request {
     }
 
     fn cancel(&mut self) {
-        // SAFETY: a request issued on this device.
-        unsafe { CancelIoEx(self.device, &raw mut *self.overlapped) };
+        // SAFETY: a request issued on this device; its IO_STATUS_BLOCK identifies it.
+        unsafe { CancelIoEx(self.device, (&raw mut *self.io_status).cast::<OVERLAPPED>()) };
         let _ = self.finish(true);
     }
 }
@@ -172,12 +191,13 @@ impl Transport for WindowsDevice {
     fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome {
         // SAFETY: an unnamed manual-reset event.
         let event = unsafe { CreateEventW(std::ptr::null(), 1, 0, std::ptr::null()) };
-        // SAFETY: all-zero is a valid OVERLAPPED.
-        let mut overlapped: Box<OVERLAPPED> = Box::new(unsafe { std::mem::zeroed() });
-        overlapped.hEvent = event;
+        let io_status = Box::new(IoStatusBlock {
+            status: 0,
+            information: 0,
+        });
         let mut request = Request {
             device: self.device,
-            overlapped,
+            io_status,
             input: input.to_vec(),
             output: vec![0; output_len],
             event,
@@ -185,28 +205,31 @@ impl Transport for WindowsDevice {
         };
         let in_len = u32::try_from(request.input.len()).unwrap_or(u32::MAX);
         let out_len = u32::try_from(request.output.len()).unwrap_or(u32::MAX);
-        // SAFETY: buffers and OVERLAPPED live in `request` until the request completes
-        // (Request's Drop cancels and waits).
-        let ok = unsafe {
-            DeviceIoControl(
+        // SAFETY: buffers, event and IO_STATUS_BLOCK live in `request` until the request
+        // completes (Request's Drop cancels and waits).
+        let status = unsafe {
+            NtDeviceIoControlFile(
                 self.device,
+                event,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &raw mut *request.io_status,
                 code,
                 request.input.as_ptr().cast(),
                 in_len,
                 request.output.as_mut_ptr().cast(),
                 out_len,
-                std::ptr::null_mut(),
-                &raw mut *request.overlapped,
             )
         };
-        // SAFETY: no preconditions.
-        if ok == 0
-            && unsafe { GetLastError() } == ERROR_IO_PENDING
-            && request.finish(false).is_none()
-        {
-            return Outcome::Pending(Box::new(request));
+        if status == crate::status::STATUS_PENDING {
+            if request.finish(false).is_none() {
+                return Outcome::Pending(Box::new(request));
+            }
+        } else {
+            // Completed in the call: the returned status is the driver's.
+            request.complete(status);
         }
-        let status = request.finish(true).unwrap_or_else(last_error_status);
+        let status = request.done.unwrap_or(status);
         Outcome::Done(Reply {
             status,
             output: std::mem::take(&mut request.output),

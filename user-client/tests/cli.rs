@@ -17,7 +17,7 @@ fn selftest_passes_every_case_against_the_model() {
     let output = hgctl(&["selftest"]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
-    assert!(text.contains("23 passed, 0 failed"), "{text}");
+    assert!(text.contains("24 passed, 0 failed"), "{text}");
     assert!(!text.contains("FAIL "), "{text}");
 }
 
@@ -27,7 +27,7 @@ fn selftest_json_lists_every_case_with_its_fields() {
     assert!(output.status.success());
     let cases: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
     let cases = cases.as_array().expect("an array");
-    assert_eq!(cases.len(), 23);
+    assert_eq!(cases.len(), 24);
     for case in cases {
         for field in ["case", "attacks", "expected", "actual", "pass"] {
             assert!(case.get(field).is_some(), "{field} missing in {case}");
