@@ -278,7 +278,7 @@ fn selftest(cli: &Cli, device: &dyn Transport, profile: Profile) -> bool {
     let all_passed = results.iter().all(|result| result.pass);
     print(
         cli,
-        &selftest::json(&results),
+        &selftest::json(&results, profile),
         &selftest::table(&results, profile),
     );
     all_passed

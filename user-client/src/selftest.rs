@@ -353,6 +353,7 @@ const WINE_CASES: &[&str] = &[
     "short_output",
     "unknown_code",
     "namespace_open",
+    "open_as_me_readable",
 ];
 
 /// Handle cases that, under Wine, only have to fail cleanly (and leave the driver serving).

@@ -62,6 +62,10 @@ fn the_wine_profile_runs_only_what_wine_can_show() {
             && names.contains(&"null_handle")
     );
     assert!(!names.contains(&"closed_while_held") && !names.contains(&"quota"));
+    assert!(
+        names.contains(&"open_as_me_readable"),
+        "the driver's own kernel handles are shown under Wine too"
+    );
 }
 
 #[test]
