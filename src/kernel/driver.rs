@@ -209,6 +209,21 @@ unsafe fn extension<'a, D: Driver>(device: ffi::PDEVICE_OBJECT) -> Option<&'a Ex
     unsafe { device.DeviceExtension.cast::<Extension<D>>().as_ref() }
 }
 
+/// The driver state and the IRP of a dispatch routine's arguments.
+///
+/// # Safety
+/// `device` is the device DriverEntry created and `irp` the live IRP dispatched to it.
+unsafe fn dispatched<'a, D: Driver>(
+    device: ffi::PDEVICE_OBJECT,
+    irp: ffi::PIRP,
+) -> Result<(&'a Extension<D>, Irp), ffi::NTSTATUS> {
+    // SAFETY: the caller's contract: our device.
+    let state = unsafe { extension::<D>(device) }.ok_or(NtStatus::INVALID_DEVICE_REQUEST.raw())?;
+    // SAFETY: the caller's contract: the IRP being dispatched to us.
+    let irp = unsafe { Irp::from_dispatch(irp) }.ok_or(NtStatus::INVALID_PARAMETER.raw())?;
+    Ok((state, irp))
+}
+
 /// The registrations of a request's open.
 ///
 /// # Safety
@@ -226,13 +241,10 @@ unsafe extern "C" fn dispatch_create<D: Driver>(
     device: ffi::PDEVICE_OBJECT,
     irp: ffi::PIRP,
 ) -> ffi::NTSTATUS {
-    // SAFETY: our device, from our dispatch routine.
-    let Some(state) = (unsafe { extension::<D>(device) }) else {
-        return NtStatus::INVALID_DEVICE_REQUEST.raw();
-    };
-    // SAFETY: the IRP being dispatched to us.
-    let Some(irp) = (unsafe { Irp::from_dispatch(irp) }) else {
-        return NtStatus::INVALID_PARAMETER.raw();
+    // SAFETY: called by the I/O manager with our device and the IRP dispatched to it.
+    let (state, irp) = match unsafe { dispatched::<D>(device, irp) } {
+        Ok(parts) => parts,
+        Err(status) => return status,
     };
     let opened = state.driver.open(&irp).and_then(|capacity| {
         let counters = &raw const state.counters;
@@ -263,13 +275,10 @@ unsafe extern "C" fn dispatch_cleanup<D: Driver>(
     device: ffi::PDEVICE_OBJECT,
     irp: ffi::PIRP,
 ) -> ffi::NTSTATUS {
-    // SAFETY: our device, from our dispatch routine.
-    let Some(state) = (unsafe { extension::<D>(device) }) else {
-        return NtStatus::INVALID_DEVICE_REQUEST.raw();
-    };
-    // SAFETY: the IRP being dispatched to us.
-    let Some(irp) = (unsafe { Irp::from_dispatch(irp) }) else {
-        return NtStatus::INVALID_PARAMETER.raw();
+    // SAFETY: called by the I/O manager with our device and the IRP dispatched to it.
+    let (state, irp) = match unsafe { dispatched::<D>(device, irp) } {
+        Ok(parts) => parts,
+        Err(status) => return status,
     };
     // SAFETY: the request's file object belongs to our device.
     if let Some(notify) = unsafe { open_of(irp.file_object()) } {
@@ -284,13 +293,10 @@ unsafe extern "C" fn dispatch_close<D: Driver>(
     device: ffi::PDEVICE_OBJECT,
     irp: ffi::PIRP,
 ) -> ffi::NTSTATUS {
-    // SAFETY: our device, from our dispatch routine.
-    let Some(state) = (unsafe { extension::<D>(device) }) else {
-        return NtStatus::INVALID_DEVICE_REQUEST.raw();
-    };
-    // SAFETY: the IRP being dispatched to us.
-    let Some(irp) = (unsafe { Irp::from_dispatch(irp) }) else {
-        return NtStatus::INVALID_PARAMETER.raw();
+    // SAFETY: called by the I/O manager with our device and the IRP dispatched to it.
+    let (state, irp) = match unsafe { dispatched::<D>(device, irp) } {
+        Ok(parts) => parts,
+        Err(status) => return status,
     };
     let file = irp.file_object();
     // SAFETY: the file object of the request; close is its last request.
@@ -313,13 +319,10 @@ unsafe extern "C" fn dispatch_device_control<D: Driver>(
     device: ffi::PDEVICE_OBJECT,
     irp: ffi::PIRP,
 ) -> ffi::NTSTATUS {
-    // SAFETY: our device, from our dispatch routine.
-    let Some(state) = (unsafe { extension::<D>(device) }) else {
-        return NtStatus::INVALID_DEVICE_REQUEST.raw();
-    };
-    // SAFETY: the IRP being dispatched to us.
-    let Some(irp) = (unsafe { Irp::from_dispatch(irp) }) else {
-        return NtStatus::INVALID_PARAMETER.raw();
+    // SAFETY: called by the I/O manager with our device and the IRP dispatched to it.
+    let (state, irp) = match unsafe { dispatched::<D>(device, irp) } {
+        Ok(parts) => parts,
+        Err(status) => return status,
     };
     // SAFETY: the request's file object belongs to our device.
     match unsafe { open_of(irp.file_object()) } {
