@@ -1,0 +1,19 @@
+# Step 1: allow test-signed drivers to load. Idempotent. Needs a reboot when it changes anything.
+. "$PSScriptRoot\common.ps1"
+Assert-Admin
+
+$secureBoot = $false
+try { $secureBoot = Confirm-SecureBootUEFI } catch { $secureBoot = $false }   # throws on BIOS/legacy VMs
+if ($secureBoot) {
+    Fail 'Secure Boot is on: Windows ignores testsigning while it is. Turn Secure Boot off in the VM firmware settings, then rerun.'
+}
+
+$current = (bcdedit.exe /enum '{current}') -join "`n"
+if ($current -match 'testsigning\s+Yes') {
+    Say 'test signing is already on'
+    exit 0
+}
+bcdedit.exe /set testsigning on | Out-Null
+if ($LASTEXITCODE -ne 0) { Fail "bcdedit /set testsigning on failed ($LASTEXITCODE)" }
+Say 'test signing turned on: REBOOT NOW, then run 2-trust-certificate.ps1'
+exit 3010   # the conventional "reboot required" code

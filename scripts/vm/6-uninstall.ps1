@@ -1,0 +1,18 @@
+# Step 6: stop and remove the driver, reset Driver Verifier. Idempotent. Reboot afterwards if
+# verifier settings were reset.
+. "$PSScriptRoot\common.ps1"
+Assert-Admin
+
+if ((Get-ServiceState) -eq 'Running') { sc.exe stop $ServiceName | Out-Null; Start-Sleep -Seconds 2 }
+$staged = Get-StagedInf
+if ($staged) {
+    pnputil.exe /delete-driver $staged /uninstall
+    if ($LASTEXITCODE -ne 0 -and $LASTEXITCODE -ne 3010) { Fail "pnputil /delete-driver $staged failed ($LASTEXITCODE)" }
+    Say "removed $staged"
+} else {
+    Say 'no staged handleguard package'
+}
+if ((Get-ServiceState) -ne 'missing') { sc.exe delete $ServiceName | Out-Null; Say "deleted service $ServiceName" }
+$query = (verifier.exe /querysettings) -join "`n"
+if ($query -match [regex]::Escape($DriverFile)) { verifier.exe /reset | Out-Null; Say 'Driver Verifier reset: reboot to finish' }
+exit 0
