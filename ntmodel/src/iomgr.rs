@@ -554,13 +554,16 @@ fn build_device_control(
 }
 
 /// Sends `IRP_MJ_DEVICE_CONTROL` on `handle` of the current process, as `NtDeviceIoControlFile`
-/// from user mode.
+/// from user mode. With `dispatch_in`, the driver's dispatch routine runs in that process and
+/// thread instead of the requestor's (a request forwarded by a worker thread or another
+/// driver): `IoGetRequestorProcess` still names the requestor.
 pub fn device_control(
     kernel: &Arc<KernelInner>,
     handle: u64,
     code: u32,
     input: &[u8],
     output_len: usize,
+    dispatch_in: Option<(usize, usize)>,
 ) -> Result<Outcome, nt::NTSTATUS> {
     let context = context()?;
     if u32::try_from(input.len()).is_err() || u32::try_from(output_len).is_err() {
@@ -603,7 +606,15 @@ pub fn device_control(
         output_len,
     )?;
     drop(state);
+    let elsewhere = dispatch_in.map(|(process, thread)| {
+        kernel::enter(kernel::Context {
+            process,
+            thread,
+            ..context.clone()
+        })
+    });
     let returned = call_driver(kernel, device, irp, nt::IRP_MJ_DEVICE_CONTROL);
+    drop(elsewhere);
     let mut state = kernel.lock();
     let Some(record) = state.io.irps.get_mut(&irp) else {
         return Err(nt::STATUS_INTERNAL_ERROR);

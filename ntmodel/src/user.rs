@@ -318,9 +318,47 @@ impl Process {
     /// access for the code's required access) is `Done` with that status.
     #[must_use]
     pub fn ioctl(&self, handle: u64, code: u32, input: &[u8], output_len: usize) -> IoOutcome {
+        self.device_control(handle, code, input, output_len, None)
+    }
+
+    /// As [`Process::ioctl`], but the driver's dispatch routine runs in `other`'s process and
+    /// thread: a request forwarded by a worker thread or an intermediate driver, where handle
+    /// values from the request mean nothing.
+    pub fn ioctl_dispatched_in(
+        &self,
+        other: &Process,
+        handle: u64,
+        code: u32,
+        input: &[u8],
+        output_len: usize,
+    ) -> IoOutcome {
+        self.device_control(
+            handle,
+            code,
+            input,
+            output_len,
+            Some((other.eprocess, other.ethread)),
+        )
+    }
+
+    fn device_control(
+        &self,
+        handle: u64,
+        code: u32,
+        input: &[u8],
+        output_len: usize,
+        dispatch_in: Option<(usize, usize)>,
+    ) -> IoOutcome {
         self.call(
             "NtDeviceIoControlFile",
-            |inner, _| match iomgr::device_control(inner, handle, code, input, output_len) {
+            |inner, _| match iomgr::device_control(
+                inner,
+                handle,
+                code,
+                input,
+                output_len,
+                dispatch_in,
+            ) {
                 Ok(Outcome::Done(result)) => IoOutcome::Done {
                     status: result.status,
                     information: result.information,
