@@ -324,6 +324,7 @@ impl Process {
     /// As [`Process::ioctl`], but the driver's dispatch routine runs in `other`'s process and
     /// thread: a request forwarded by a worker thread or an intermediate driver, where handle
     /// values from the request mean nothing.
+    #[must_use]
     pub fn ioctl_dispatched_in(
         &self,
         other: &Process,
