@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Work per IOCTL: instructions the driver's own code executes per request, counted by
+# callgrind (repeatable, unlike time) on the real driver running on the model kernel
+# (examples/ioctl_cost.rs), reported as a ratio to GET_INFO and checked against budgets:
+#   REGISTER_EVENT (accepted or refused) <= 4 x GET_INFO
+#   INSPECT_FILE / OPEN_AS_CALLER        <= 4 x GET_INFO + 6 per byte checksummed
+#                                           (+ 4 per request byte for OPEN_AS_CALLER's path)
+# "Own" instructions are those in the handleguard and handleguard_protocol crates; the kernel
+# calls a request must make run in the model and are reported separately (the model's cost is
+# not the Windows kernel's). Also prints pool and image figures from the tests.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/target/cost"
+count=1000
+file_bytes=600          # the file examples/ioctl_cost.rs checksums
+path_request=528        # OpenAsCallerRequest::SIZE
+mkdir -p "$out"
+
+command -v valgrind >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
+cargo build --quiet --release --example ioctl_cost --manifest-path "$root/Cargo.toml"
+bench="$root/target/release/examples/ioctl_cost"
+
+declare -A own total
+for kind in get_info register refused inspect open_as_caller; do
+    valgrind --tool=callgrind --callgrind-out-file="$out/$kind.callgrind" \
+        --toggle-collect='*dispatch_device_control*' "$bench" "$kind" "$count" >/dev/null 2>&1
+    report=$(callgrind_annotate --threshold=100 "$out/$kind.callgrind" 2>/dev/null)
+    total[$kind]=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print int($1 / '"$count"')}' <<<"$report")
+    own[$kind]=$(grep -E '\?\?\?:<?(handleguard|handleguard_protocol)::' <<<"$report" \
+        | awk '{gsub(",", "", $1); s += $1} END {print int(s / '"$count"')}')
+done
+
+base=${own[get_info]}
+budget() { # kind limit
+    local ratio
+    ratio=$(awk "BEGIN {printf \"%.2f\", ${own[$1]} / $base}")
+    printf '  %-16s %8d own  %9d with model kernel  %6sx GET_INFO  budget %d  %s\n' \
+        "$1" "${own[$1]}" "${total[$1]}" "$ratio" "$2" "$([ "${own[$1]}" -le "$2" ] && echo ok || echo BROKEN)"
+    [ "${own[$1]}" -le "$2" ]
+}
+echo "instructions per request (callgrind, $count requests each, release build):"
+status=0
+budget get_info "$base" || status=1
+budget register $((4 * base)) || status=1
+budget refused $((4 * base)) || status=1
+budget inspect $((4 * base + 6 * file_bytes)) || status=1
+budget open_as_caller $((4 * base + 6 * file_bytes + 4 * path_request)) || status=1
+exit $status
