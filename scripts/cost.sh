@@ -45,4 +45,14 @@ budget register $((4 * base)) || status=1
 budget refused $((4 * base)) || status=1
 budget inspect $((4 * base + 6 * file_bytes)) || status=1
 budget open_as_caller $((4 * base + 6 * file_bytes + 4 * path_request)) || status=1
+
+echo
+echo "pool (model kernel accounting; budgets in tests/cost_budget.rs):"
+cargo test --quiet --manifest-path "$root/Cargo.toml" --test cost_budget -- --nocapture 2>&1 \
+    | grep -E '^one registration|test result' | sed 's/^/  /' || status=1
+if [ -f "$root/package/handleguard.sys" ]; then
+    echo "image (package/handleguard.sys):"
+    cargo test --quiet --manifest-path "$root/Cargo.toml" --test pe_image -- --nocapture 2>&1 \
+        | grep -E 'bytes|^  \.' | sed 's/^/  /' || true
+fi
 exit $status
