@@ -46,6 +46,22 @@ budget refused $((4 * base)) || status=1
 budget inspect $((4 * base + 6 * file_bytes)) || status=1
 budget open_as_caller $((4 * base + 6 * file_bytes + 4 * path_request)) || status=1
 
+# Scale: the cost of one more registration must not grow with the registrations an open holds.
+per_registration() {
+    valgrind --tool=callgrind --callgrind-out-file="$out/register-$1.callgrind" \
+        --toggle-collect='*dispatch_device_control*' "$bench" register "$1" >/dev/null 2>&1
+    callgrind_annotate --threshold=100 "$out/register-$1.callgrind" 2>/dev/null \
+        | grep -E '\?\?\?:<?(handleguard|handleguard_protocol)::' \
+        | awk '{gsub(",", "", $1); s += $1} END {print int(s / '"$1"')}'
+}
+small=$(per_registration 500)
+large=$(per_registration 4000)
+echo "scale: own instructions per registration with 500 vs 4,000 in one open: $small vs $large"
+if [ "$large" -gt $((small + small / 20)) ]; then
+    echo "  BROKEN: registering grows with the registrations held (a quadratic path)"
+    status=1
+fi
+
 echo
 echo "pool (model kernel accounting; budgets in tests/cost_budget.rs):"
 cargo test --quiet --manifest-path "$root/Cargo.toml" --test cost_budget -- --nocapture 2>&1 \
