@@ -49,6 +49,7 @@ fn handle_requests_dispatched_outside_the_requestors_process_are_refused() {
         )
         .expect("open");
     let before = kernel.object_counts(&alice, event);
+    let file_before = kernel.object_counts(&alice, file);
 
     let cases: [(u32, Vec<u8>, usize); 4] = [
         (
@@ -92,6 +93,8 @@ fn handle_requests_dispatched_outside_the_requestors_process_are_refused() {
         before,
         "no reference taken"
     );
+    assert_eq!(kernel.object_counts(&alice, file), file_before);
+    assert_eq!(alice.handles().len(), 3, "no handle handed out");
     assert_eq!(info(&alice, device).registrations_active, 0);
     assert!(
         kernel.system_handle_values().is_empty(),

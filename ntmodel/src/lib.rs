@@ -9,7 +9,9 @@
 //! Tests drive it like a program would: [`Kernel::new`], [`Kernel::load_driver`],
 //! [`Kernel::create_process`], then [`Process::open`], [`Process::ioctl`], [`Process::close`],
 //! [`Kernel::advance_ms`], [`Kernel::unload_driver`]. Conformance tests call the exports
-//! directly inside [`Kernel::run_in`].
+//! directly inside [`Kernel::run_in`]. [`Process::ioctl_dispatched_in`] sends a request whose
+//! dispatch routine runs in another process's context (a request forwarded by a worker thread
+//! or an intermediate driver).
 //!
 //! State lives in a kernel instance found through the calling thread's context, so tests in
 //! parallel threads never see each other's objects.

@@ -253,6 +253,50 @@ fn the_driver_sees_the_requestors_bitness_and_runs_in_its_context() {
 }
 
 #[test]
+fn a_request_dispatched_in_another_context_still_names_its_requestor() {
+    let (k, alice) = kernel_with_driver();
+    let worker = k.create_process("worker.exe", User::new("bob"));
+    let device = alice
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ)
+        .expect("open");
+    // The device handle is alice's: the request is hers, only the dispatch runs elsewhere.
+    let (status, _, output) =
+        done(alice.ioctl_dispatched_in(&worker, device, IOCTL_OPEN_INFO, &[], 2));
+    assert_eq!(status, nt::STATUS_SUCCESS);
+    assert_eq!(
+        output,
+        vec![0, 0],
+        "IoGetRequestorProcess is alice, IoGetCurrentProcess the worker"
+    );
+    let system = k.system();
+    let (_, _, output) = done(alice.ioctl_dispatched_in(&system, device, IOCTL_OPEN_INFO, &[], 2));
+    assert_eq!(
+        output,
+        vec![0, 0],
+        "the System process is another context too"
+    );
+    let (_, _, output) = done(alice.ioctl_dispatched_in(&alice, device, IOCTL_OPEN_INFO, &[], 2));
+    assert_eq!(output, vec![0, 1], "dispatched in the requestor itself");
+    assert_eq!(
+        done(worker.ioctl_dispatched_in(&alice, device, IOCTL_OPEN_INFO, &[], 2)).0,
+        nt::STATUS_INVALID_HANDLE,
+        "the handle is looked up in the requestor's table, not the dispatch context's"
+    );
+
+    // A forwarded request that pends belongs to the requestor's thread: its exit cancels it.
+    let pending = alice
+        .ioctl_dispatched_in(&worker, device, IOCTL_PEND, &[], 8)
+        .pending()
+        .expect("pending");
+    assert!(pending.is_pending());
+    alice.exit();
+    assert_eq!(pending.result(), Some((nt::STATUS_CANCELLED, Vec::new())));
+    assert!(worker.handles().is_empty());
+    k.check_no_stop();
+    assert_eq!(k.unload_driver(), Ok(()));
+}
+
+#[test]
 fn an_ioctl_requiring_write_access_needs_a_handle_with_write_access() {
     let (k, alice) = kernel_with_driver();
     let reader = alice
