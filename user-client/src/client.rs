@@ -108,3 +108,15 @@ pub fn create_kernel_event(
     );
     decode(&reply.done())
 }
+
+/// `SIGNAL_KERNEL_EVENT`: the driver signals a kernel event of this open now.
+pub fn signal_kernel_event(device: &dyn Transport, id: u64) -> Status {
+    device
+        .ioctl(
+            protocol::IOCTL_HANDLEGUARD_SIGNAL_KERNEL_EVENT,
+            &bytes(&IdRequest { id }),
+            0,
+        )
+        .done()
+        .status
+}

@@ -1,15 +1,17 @@
 //! The embedded transport: the model kernel (`ntmodel`) in this process, with the real
 //! driver code loaded (`handleguard::DriverEntry`) and a user process for hgctl. The default
-//! off Windows. The clock is virtual: waiting advances it.
-use crate::transport::{Outcome, Pended, Reply, Status, Transport};
-use handleguard_protocol as protocol;
+//! off Windows. The clock is virtual: waiting advances it, a millisecond at a time, so the
+//! driver's timers and DPCs fire exactly when due and nothing sleeps.
+use crate::status::{self, Op};
+use crate::transport::{Fixture, Outcome, Pended, READABLE_CONTENT, Reply, Status, Transport};
 use nt_bindings as nt;
 use ntmodel::{EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, PendingIrp, Process, User};
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// The user hgctl runs as in the model.
 pub const USER: &str = "hgctl-user";
-/// Files the model's namespace holds for the scenarios.
+/// A file `USER` may read.
 pub const READABLE: &str = r"\??\C:\handleguard\readable.txt";
 /// A file only `root` may read.
 pub const SECRET: &str = r"\??\C:\handleguard\secret.txt";
@@ -18,32 +20,50 @@ struct Machine {
     kernel: Kernel,
     hgctl: Process,
     other: Process,
+    shut_down: Cell<bool>,
+}
+
+impl Machine {
+    /// Ends both processes (their handles close, their opens of the device are cleaned up)
+    /// and unloads the driver; the model's leak report if the driver left anything behind.
+    fn shut_down(&self) -> Result<(), String> {
+        if self.shut_down.replace(true) {
+            return Ok(());
+        }
+        self.hgctl.exit();
+        self.other.exit();
+        self.kernel.unload_driver().map_err(|report| {
+            format!(
+                "the model kernel's unload check failed (a driver bug):\n{}",
+                report.to_string().trim_end()
+            )
+        })
+    }
 }
 
 impl Drop for Machine {
     fn drop(&mut self) {
-        self.hgctl.exit();
-        self.other.exit();
-        let _ = self.kernel.unload_driver();
+        let _ = self.shut_down();
     }
 }
 
-/// An open of `\\.\HandleGuard` in the model.
+/// An open of the device in the model.
 pub struct ModelDevice {
     machine: Rc<Machine>,
+    path: String,
     device: u64,
 }
 
 impl ModelDevice {
-    /// Boots a model kernel, loads the driver and opens the device as `USER`.
+    /// Boots a model kernel, loads the driver and opens `path` as `USER`.
     ///
     /// # Errors
     /// When the driver fails to load or the device does not open.
-    pub fn boot() -> Result<Self, String> {
+    pub fn boot(path: &str) -> Result<Self, String> {
         let kernel = Kernel::new();
         kernel.add_file(
             READABLE,
-            b"handleguard: a file the user may read\n",
+            READABLE_CONTENT,
             &FileSecurity::readable_by(&[USER]),
         );
         kernel.add_file(
@@ -51,31 +71,41 @@ impl ModelDevice {
             b"root only\n",
             &FileSecurity::readable_by(&["root"]).owned_by("root"),
         );
-        let status = kernel.load_driver(handleguard::DriverEntry);
-        if status != nt::STATUS_SUCCESS {
-            return Err(format!(
-                "DriverEntry failed: {}",
-                crate::status::explain(status)
-            ));
+        let loaded = kernel.load_driver(handleguard::DriverEntry);
+        if loaded != nt::STATUS_SUCCESS {
+            return Err(format!("DriverEntry failed: {}", status::explain(loaded)));
         }
-        let hgctl = kernel.create_process("hgctl.exe", User::new(USER));
-        let other = kernel.create_process("other.exe", User::new("someone-else"));
-        let device = hgctl
-            .open(
-                protocol::DEVICE_WIN32_PATH,
-                nt::GENERIC_READ | nt::GENERIC_WRITE,
-            )
-            .map_err(|status| {
-                format!("cannot open the device: {}", crate::status::explain(status))
+        let machine = Rc::new(Machine {
+            hgctl: kernel.create_process("hgctl.exe", User::new(USER)),
+            other: kernel.create_process("other.exe", User::new("someone-else")),
+            kernel,
+            shut_down: Cell::new(false),
+        });
+        let device = machine
+            .hgctl
+            .open(path, nt::GENERIC_READ | nt::GENERIC_WRITE)
+            .map_err(|failed| {
+                format!(
+                    "cannot open {path} on the model: {}",
+                    status::explain_for(Op::OpenDevice, failed)
+                )
             })?;
         Ok(Self {
-            machine: Rc::new(Machine {
-                kernel,
-                hgctl,
-                other,
-            }),
+            machine,
+            path: path.to_string(),
             device,
         })
+    }
+
+    /// Closes the device, ends the processes and unloads the driver: the model's verdict on
+    /// what the driver left behind.
+    ///
+    /// # Errors
+    /// The leak report, if anything leaked.
+    pub fn shut_down(self) -> Result<(), String> {
+        let machine = Rc::clone(&self.machine);
+        drop(self);
+        machine.shut_down()
     }
 }
 
@@ -95,6 +125,16 @@ impl Pended for ModelPended {
         self.irp.result().map(|(status, _)| status)
     }
 
+    fn wait(&mut self, timeout_ms: u32) -> Option<(Status, u64)> {
+        for waited in 0..=u64::from(timeout_ms) {
+            if let Some(status) = self.poll() {
+                return Some((status, waited));
+            }
+            self.machine.kernel.advance_ms(1);
+        }
+        None
+    }
+
     fn cancel(&mut self) {
         let _ = self.machine.hgctl.cancel(&self.irp);
     }
@@ -103,6 +143,14 @@ impl Pended for ModelPended {
 impl Transport for ModelDevice {
     fn name(&self) -> &'static str {
         "model"
+    }
+
+    fn device_path(&self) -> &str {
+        &self.path
+    }
+
+    fn clock(&self) -> &'static str {
+        "virtual"
     }
 
     fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome {
@@ -119,17 +167,34 @@ impl Transport for ModelDevice {
         }
     }
 
+    fn ioctl_forwarded(&self, code: u32, input: &[u8], output_len: usize) -> Option<Outcome> {
+        let worker = self.machine.kernel.system();
+        let outcome =
+            self.machine
+                .hgctl
+                .ioctl_dispatched_in(&worker, self.device, code, input, output_len);
+        Some(match outcome {
+            IoOutcome::Done { status, output, .. } => Outcome::Done(Reply { status, output }),
+            IoOutcome::Pending(irp) => Outcome::Pending(Box::new(ModelPended {
+                machine: Rc::clone(&self.machine),
+                irp,
+            })),
+        })
+    }
+
+    fn forwards(&self) -> bool {
+        true
+    }
+
     fn reopen(&self) -> Result<Box<dyn Transport>, String> {
         let device = self
             .machine
             .hgctl
-            .open(
-                protocol::DEVICE_WIN32_PATH,
-                nt::GENERIC_READ | nt::GENERIC_WRITE,
-            )
-            .map_err(crate::status::explain)?;
+            .open(&self.path, nt::GENERIC_READ | nt::GENERIC_WRITE)
+            .map_err(|failed| status::explain_for(Op::OpenDevice, failed))?;
         Ok(Box::new(Self {
             machine: Rc::clone(&self.machine),
+            path: self.path.clone(),
             device,
         }))
     }
@@ -140,11 +205,11 @@ impl Transport for ModelDevice {
                 let _ = self.machine.hgctl.close(handle);
                 nt::STATUS_SUCCESS
             }
-            Err(status) => status,
+            Err(failed) => failed,
         }
     }
 
-    fn create_event(&self, access: u32) -> Result<u64, String> {
+    fn create_event(&self, access: u32) -> Result<u64, Status> {
         Ok(self
             .machine
             .hgctl
@@ -157,7 +222,9 @@ impl Transport for ModelDevice {
         } else {
             FileOpen::Synchronous
         };
-        self.machine.hgctl.open_file(path, access, how)
+        self.machine
+            .hgctl
+            .open_file(&crate::transport::nt_path(path), access, how)
     }
 
     fn close(&self, handle: u64) {
@@ -165,7 +232,18 @@ impl Transport for ModelDevice {
     }
 
     fn is_signaled(&self, handle: u64) -> Result<bool, Status> {
-        self.machine.hgctl.is_signaled(handle)
+        // A zero-timeout wait: needs SYNCHRONIZE, as WaitForSingleObject does.
+        self.machine.hgctl.wait(handle)
+    }
+
+    fn wait(&self, handle: u64, timeout_ms: u32) -> Result<Option<u64>, Status> {
+        for waited in 0..=u64::from(timeout_ms) {
+            if self.is_signaled(handle)? {
+                return Ok(Some(waited));
+            }
+            self.machine.kernel.advance_ms(1);
+        }
+        Ok(None)
     }
 
     fn set_event(&self, handle: u64) -> Status {
@@ -182,26 +260,32 @@ impl Transport for ModelDevice {
 
     fn foreign_handle(&self) -> Result<u64, String> {
         let mine = self.machine.hgctl.handles();
-        let mut theirs = 0;
-        while theirs == 0 || mine.contains(&theirs) {
-            theirs = self.machine.other.create_event(
+        for _ in 0..4096 {
+            let theirs = self.machine.other.create_event(
                 nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
                 EventKind::Notification,
                 false,
             );
+            if !mine.contains(&theirs) {
+                return Ok(theirs);
+            }
         }
-        Ok(theirs)
+        Err("every handle value of the second process is also open in hgctl's".into())
     }
 
     fn kernel_handle(&self) -> u64 {
         self.machine.kernel.kernel_handle_of_some_object()
     }
 
-    fn readable_file(&self) -> Result<(String, String), String> {
-        Ok((READABLE.to_string(), READABLE.to_string()))
+    fn readable_file(&self) -> Result<Fixture, String> {
+        Ok(Fixture {
+            nt_path: READABLE.to_string(),
+            path: READABLE.to_string(),
+            content: READABLE_CONTENT,
+        })
     }
 
-    fn unreadable_file(&self) -> Option<String> {
-        Some(SECRET.to_string())
+    fn unreadable_file(&self) -> Result<String, String> {
+        Ok(SECRET.to_string())
     }
 }

@@ -1,6 +1,13 @@
 //! "Talk to the device": the one trait both transports implement.
+//!
+//! A transport is an open of `\\.\HandleGuard` plus the user-mode objects the scenarios need
+//! in the *calling* process: events and files with exactly the access asked for, handle
+//! duplication, waits, and a second process whose handle values mean nothing here. The
+//! Windows transport does all of it with Win32 calls; the model transport does it in a user
+//! process of the in-process model kernel, on a virtual clock.
 
-/// An `NTSTATUS`.
+/// An `NTSTATUS`. Win32 errors that have no NTSTATUS behind them travel as
+/// `NTSTATUS_FROM_WIN32` (`0xC007xxxx`).
 pub type Status = i32;
 
 /// A completed request.
@@ -12,11 +19,28 @@ pub struct Reply {
     pub output: Vec<u8>,
 }
 
+/// A file the scenarios read, with the bytes it holds.
+pub struct Fixture {
+    /// Its NT path, for OPEN_AS_CALLER (`\??\C:\...`).
+    pub nt_path: String,
+    /// Its path for [`Transport::open_file`].
+    pub path: String,
+    /// What it holds.
+    pub content: &'static [u8],
+}
+
+/// What the readable fixture holds.
+pub const READABLE_CONTENT: &[u8] = b"handleguard: a file the user may read\n";
+
 /// A request the driver pended.
 pub trait Pended {
     /// The final status once completed, `None` while still pending.
     fn poll(&mut self) -> Option<Status>;
-    /// Asks for cancellation (`CancelIoEx` / `IoCancelIrp`).
+    /// Waits up to `timeout_ms` (virtual time on the model) for completion: the status and
+    /// the milliseconds waited.
+    fn wait(&mut self, timeout_ms: u32) -> Option<(Status, u64)>;
+    /// Asks for cancellation (`CancelIoEx` / `IoCancelIrp`) and waits for the completion the
+    /// driver's cancel routine makes.
     fn cancel(&mut self);
 }
 
@@ -32,39 +56,79 @@ pub enum Outcome {
 pub trait Transport {
     /// A short name for reports ("model", "windows").
     fn name(&self) -> &'static str;
+    /// The path this transport opened the device by (`\\.\HandleGuard` or `--device`).
+    fn device_path(&self) -> &str;
+    /// Which clock waits run on: "virtual" (the model's) or "wall".
+    fn clock(&self) -> &'static str;
     /// `DeviceIoControl` on this transport's open of the device.
     fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome;
+    /// `DeviceIoControl` whose dispatch routine runs in another process's context (a System
+    /// worker thread), as a request forwarded by a worker or an intermediate driver would;
+    /// `None` where user mode cannot make one (Windows: only a driver could).
+    fn ioctl_forwarded(&self, code: u32, input: &[u8], output_len: usize) -> Option<Outcome>;
+    /// Whether [`Self::ioctl_forwarded`] can dispatch anything here.
+    fn forwards(&self) -> bool;
     /// A second, independent open of the device (its own quota and registrations).
+    ///
+    /// # Errors
+    /// Why the device could not be opened again.
     fn reopen(&self) -> Result<Box<dyn Transport>, String>;
     /// Opens `path` and closes it again; the status of the open.
     fn try_open(&self, path: &str) -> Status;
-    /// A new unnamed notification event with exactly `access`.
-    fn create_event(&self, access: u32) -> Result<u64, String>;
-    /// Opens a file for the scenarios with exactly `access`; `overlapped` gives an
-    /// asynchronous file object.
+    /// A new unnamed notification event, not signalled, with exactly `access`.
+    ///
+    /// # Errors
+    /// The status of the failed create or duplicate.
+    fn create_event(&self, access: u32) -> Result<u64, Status>;
+    /// Opens an existing file with exactly `access`; `overlapped` gives an asynchronous file
+    /// object (no `FILE_SYNCHRONOUS_IO_NONALERT`).
+    ///
+    /// # Errors
+    /// The status of the failed open.
     fn open_file(&self, path: &str, access: u32, overlapped: bool) -> Result<u64, Status>;
     /// Closes a handle of this process.
     fn close(&self, handle: u64);
-    /// Whether an event is signalled (without consuming it).
+    /// Whether an event is signalled now (a zero-timeout wait on a notification event).
+    ///
+    /// # Errors
+    /// The status of the failed wait (an invalid handle, one without `SYNCHRONIZE`).
     fn is_signaled(&self, handle: u64) -> Result<bool, Status>;
+    /// Waits up to `timeout_ms` for an event; `Some(ms waited)` once signalled, `None` on
+    /// timeout. The model advances its virtual clock a millisecond at a time.
+    ///
+    /// # Errors
+    /// The status of the failed wait.
+    fn wait(&self, handle: u64, timeout_ms: u32) -> Result<Option<u64>, Status>;
     /// `SetEvent` through `handle`: the status.
     fn set_event(&self, handle: u64) -> Status;
     /// A second handle to the same object with `access`.
+    ///
+    /// # Errors
+    /// The status of the failed duplicate.
     fn duplicate(&self, handle: u64, access: u32) -> Result<u64, Status>;
     /// Lets `ms` milliseconds pass (the model advances its clock; Windows sleeps).
     fn elapse(&self, ms: u32);
     /// A handle value that is valid in another process and not in this one.
+    ///
+    /// # Errors
+    /// Why no such value could be made.
     fn foreign_handle(&self) -> Result<u64, String>;
-    /// A kernel-handle value.
+    /// A kernel-handle value (bit 63 set, as `OBJ_KERNEL_HANDLE` handles are on x64).
     fn kernel_handle(&self) -> u64;
-    /// A file this user may read, as an NT path for OPEN_AS_CALLER and a path for opening.
-    fn readable_file(&self) -> Result<(String, String), String>;
-    /// A file this user may not read (NT path), if the transport has one.
-    fn unreadable_file(&self) -> Option<String>;
+    /// A file this user may read, with its content.
+    ///
+    /// # Errors
+    /// Why the file could not be made.
+    fn readable_file(&self) -> Result<Fixture, String>;
+    /// A file this user may not read, as an NT path.
+    ///
+    /// # Errors
+    /// Why the file could not be made.
+    fn unreadable_file(&self) -> Result<String, String>;
 }
 
 impl Outcome {
-    /// The reply of a request that must not pend.
+    /// The reply of a request that must not pend (a pended one is cancelled).
     pub fn done(self) -> Reply {
         match self {
             Outcome::Done(reply) => reply,
@@ -77,5 +141,49 @@ impl Outcome {
                 }
             }
         }
+    }
+}
+
+/// `path` as an NT path: a drive path (`C:\x`) gets the `\??\` prefix, a verbatim or device
+/// path (`\\?\C:\x`, `\\.\X`) has its prefix replaced by `\??\`, a UNC path
+/// (`\\server\share`) becomes `\??\UNC\server\share`; anything else starting with `\` is taken
+/// as it is.
+#[must_use]
+pub fn nt_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let is_drive_path = bytes.len() >= 2
+        && bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes.get(1) == Some(&b':');
+    if is_drive_path {
+        return format!("\\??\\{path}");
+    }
+    if let Some(rest) = path
+        .strip_prefix("\\\\?\\")
+        .or_else(|| path.strip_prefix("\\\\.\\"))
+    {
+        return format!("\\??\\{rest}");
+    }
+    if let Some(unc) = path.strip_prefix("\\\\") {
+        return format!("\\??\\UNC\\{unc}");
+    }
+    path.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nt_path;
+
+    #[test]
+    fn drive_paths_become_nt_paths_and_nt_paths_stay() {
+        assert_eq!(nt_path(r"C:\Windows\win.ini"), r"\??\C:\Windows\win.ini");
+        assert_eq!(nt_path(r"\??\C:\x"), r"\??\C:\x");
+        assert_eq!(
+            nt_path(r"\Device\HarddiskVolume1\x"),
+            r"\Device\HarddiskVolume1\x"
+        );
+        assert_eq!(nt_path("relative.txt"), "relative.txt");
+        assert_eq!(nt_path(r"\\?\C:\Temp\x.txt"), r"\??\C:\Temp\x.txt");
+        assert_eq!(nt_path(r"\\.\HandleGuard"), r"\??\HandleGuard");
+        assert_eq!(nt_path(r"\\server\share\x"), r"\??\UNC\server\share\x");
     }
 }

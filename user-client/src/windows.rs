@@ -1,56 +1,118 @@
 //! The Windows transport: `\\.\HandleGuard` through CreateFileW and the native
-//! `NtDeviceIoControlFile` (what DeviceIoControl calls), with real events and files. The
-//! native call returns the driver's NTSTATUS exactly, including for requests that fail
-//! synchronously on an overlapped handle, where the I/O manager writes no IO_STATUS_BLOCK and
-//! signals no event (waiting on them would hang: the Wine smoke caught that), and where a
-//! Win32 error would fold STATUS_OBJECT_TYPE_MISMATCH into ERROR_INVALID_HANDLE.
+//! `NtDeviceIoControlFile` (what DeviceIoControl calls), with real events and files.
+//!
+//! - The native call returns the driver's NTSTATUS exactly, including for requests that fail
+//!   synchronously on an overlapped handle, where the I/O manager writes no IO_STATUS_BLOCK
+//!   and signals no event (waiting on them would hang: the Wine smoke caught that), and where
+//!   a Win32 error would fold STATUS_OBJECT_TYPE_MISMATCH into ERROR_INVALID_HANDLE.
+//! - Failed Win32 calls report the NTSTATUS behind their error (`RtlGetLastNtStatus`, used
+//!   only when it maps to the same Win32 error), else `NTSTATUS_FROM_WIN32(error)`.
+//! - Requests complete on events from a per-device pool, created at open: an IOCTL never
+//!   creates a handle, so a handle value the self-test just closed is not handed to a new
+//!   event before the driver sees it (Windows reuses a freed handle-table slot first).
+//!
+//! This is the only module with `unsafe`: one Win32 call per block, each with its reason.
 #![allow(unsafe_code)]
 
-use crate::transport::{Outcome, Pended, Reply, Status, Transport};
+use crate::status::{self, Op};
+use crate::transport::{Fixture, Outcome, Pended, READABLE_CONTENT, Reply, Status, Transport};
+use std::cell::RefCell;
 use std::os::windows::io::AsRawHandle;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+use windows_sys::Wdk::System::IO::NtDeviceIoControlFile;
 use windows_sys::Win32::Foundation::{
-    CloseHandle, DUPLICATE_SAME_ACCESS, DuplicateHandle, ERROR_ACCESS_DENIED, ERROR_FILE_NOT_FOUND,
-    ERROR_PATH_NOT_FOUND, GENERIC_READ, GENERIC_WRITE, GetLastError, HANDLE, INVALID_HANDLE_VALUE,
-    WAIT_OBJECT_0,
+    CloseHandle, DuplicateHandle, GENERIC_READ, GENERIC_WRITE, GetLastError, HANDLE,
+    INVALID_HANDLE_VALUE, LocalFree, WAIT_OBJECT_0, WAIT_TIMEOUT,
 };
+use windows_sys::Win32::Security::Authorization::{
+    ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
+};
+use windows_sys::Win32::Security::{PSECURITY_DESCRIPTOR, SECURITY_ATTRIBUTES};
 use windows_sys::Win32::Storage::FileSystem::{
-    CreateFileW, FILE_ATTRIBUTE_NORMAL, FILE_FLAG_OVERLAPPED, FILE_SHARE_READ, FILE_SHARE_WRITE,
-    OPEN_EXISTING,
+    CREATE_NEW, CreateFileW, DeleteFileW, FILE_ATTRIBUTE_NORMAL, FILE_FLAG_OVERLAPPED,
+    FILE_SHARE_READ, FILE_SHARE_WRITE, OPEN_EXISTING,
 };
-use windows_sys::Win32::System::IO::{CancelIoEx, OVERLAPPED};
+use windows_sys::Win32::System::IO::{CancelIoEx, IO_STATUS_BLOCK, OVERLAPPED};
 use windows_sys::Win32::System::Threading::{
-    CreateEventW, GetCurrentProcess, SetEvent, WaitForSingleObject,
+    CreateEventW, GetCurrentProcess, ResetEvent, SetEvent, WaitForSingleObject,
 };
+
+#[link(name = "ntdll")]
+unsafe extern "system" {
+    /// The NTSTATUS behind this thread's last Win32 error (`TEB.LastStatusValue`).
+    fn RtlGetLastNtStatus() -> i32;
+    /// The Win32 error an NTSTATUS maps to, without touching the TEB.
+    fn RtlNtStatusToDosErrorNoTeb(status: i32) -> u32;
+}
+
+/// How long a cancelled request may take to complete before its buffers are given up.
+const CANCEL_PATIENCE_MS: u32 = 10_000;
+
+/// A protected DACL granting Everyone DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES and no
+/// FILE_READ_DATA: a file its own creator cannot read (owners get READ_CONTROL and
+/// WRITE_DAC only), and can still delete.
+const UNREADABLE_SDDL: &str = "D:P(A;;0x00110080;;;WD)";
 
 fn wide(text: &str) -> Vec<u16> {
     text.encode_utf16().chain(std::iter::once(0)).collect()
 }
 
+/// The status of the Win32 call that just failed on this thread.
 fn last_error_status() -> Status {
-    // SAFETY: no preconditions.
+    // SAFETY: reads this thread's last-error value; no preconditions.
     let error = unsafe { GetLastError() };
-    match error {
-        ERROR_FILE_NOT_FOUND | ERROR_PATH_NOT_FOUND => crate::status::STATUS_OBJECT_NAME_NOT_FOUND,
-        ERROR_ACCESS_DENIED => crate::status::STATUS_ACCESS_DENIED,
-        // HRESULT_FROM_WIN32-style: keep the Win32 code visible in the label.
-        other => (0xC007_0000_u32 | (other & 0xFFFF)).cast_signed(),
+    // SAFETY: reads this thread's last NTSTATUS; no preconditions.
+    let nt_status = unsafe { RtlGetLastNtStatus() };
+    // SAFETY: a table lookup on a plain integer.
+    let same_error = unsafe { RtlNtStatusToDosErrorNoTeb(nt_status) } == error;
+    if error != 0 && nt_status < 0 && same_error {
+        nt_status
+    } else {
+        status::from_win32(error)
     }
 }
 
+/// A handle value as the Win32 API takes it. Values are pointer-sized: on a 32-bit build the
+/// wire's high half is the sign extension, which WOW64 drops the same way.
+#[allow(clippy::cast_possible_truncation)]
 fn to_handle(value: u64) -> HANDLE {
     value as usize as HANDLE
 }
 
-fn open(path: &str, access: u32, flags: u32) -> Result<HANDLE, Status> {
+fn from_handle(handle: HANDLE) -> u64 {
+    handle as usize as u64
+}
+
+fn current_process() -> HANDLE {
+    // SAFETY: returns the pseudo-handle -1; no preconditions.
+    unsafe { GetCurrentProcess() }
+}
+
+fn close_handle(handle: HANDLE) {
+    // SAFETY: the caller owns `handle` and closes it once.
+    unsafe { CloseHandle(handle) };
+}
+
+fn create_file(
+    path: &str,
+    access: u32,
+    disposition: u32,
+    flags: u32,
+    security: Option<&SECURITY_ATTRIBUTES>,
+) -> Result<HANDLE, Status> {
     let path = wide(path);
-    // SAFETY: a NUL-terminated path; no security attributes or template.
+    let security = security.map_or(std::ptr::null(), std::ptr::from_ref);
+    // SAFETY: a NUL-terminated path that outlives the call, security attributes that are
+    // null or valid for the call, no template file.
     let handle = unsafe {
         CreateFileW(
             path.as_ptr(),
             access,
             FILE_SHARE_READ | FILE_SHARE_WRITE,
-            std::ptr::null(),
-            OPEN_EXISTING,
+            security,
+            disposition,
             FILE_ATTRIBUTE_NORMAL | flags,
             std::ptr::null_mut(),
         )
@@ -62,12 +124,59 @@ fn open(path: &str, access: u32, flags: u32) -> Result<HANDLE, Status> {
     }
 }
 
+fn create_event() -> Result<HANDLE, Status> {
+    // SAFETY: an unnamed manual-reset event, not signalled, default security.
+    let event = unsafe { CreateEventW(std::ptr::null(), 1, 0, std::ptr::null()) };
+    if event.is_null() {
+        Err(last_error_status())
+    } else {
+        Ok(event)
+    }
+}
+
+/// What a device and its requests share: the device handle and the spare events. Requests
+/// hold it, so the device is closed only after every request has completed.
+struct Shared {
+    device: HANDLE,
+    spare_events: RefCell<Vec<HANDLE>>,
+}
+
+impl Shared {
+    /// A non-signalled event for one request.
+    fn take_event(&self) -> Result<HANDLE, Status> {
+        let spare = self.spare_events.borrow_mut().pop();
+        match spare {
+            Some(event) => {
+                // SAFETY: a pooled event this device owns; no request is using it.
+                unsafe { ResetEvent(event) };
+                Ok(event)
+            }
+            None => create_event(),
+        }
+    }
+
+    fn give_event(&self, event: HANDLE) {
+        self.spare_events.borrow_mut().push(event);
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        for event in self.spare_events.take() {
+            close_handle(event);
+        }
+        close_handle(self.device);
+    }
+}
+
 /// An open of the device.
 pub struct WindowsDevice {
     path: String,
-    device: HANDLE,
-    /// A child process that holds the "foreign" handles, started on demand.
-    child: std::cell::RefCell<Option<std::process::Child>>,
+    shared: Rc<Shared>,
+    /// A second process that holds the "foreign" handles, started on demand.
+    child: RefCell<Option<std::process::Child>>,
+    /// Files the scenarios made, deleted on drop.
+    temp_files: RefCell<Vec<PathBuf>>,
 }
 
 impl WindowsDevice {
@@ -76,60 +185,61 @@ impl WindowsDevice {
     /// # Errors
     /// The open's status, in words.
     pub fn open(path: &str) -> Result<Self, String> {
-        let device =
-            open(path, GENERIC_READ | GENERIC_WRITE, FILE_FLAG_OVERLAPPED).map_err(|status| {
-                format!(
-                    "cannot open {path}: {} (is the driver installed and started?)",
-                    crate::status::explain(status)
-                )
-            })?;
+        let device = create_file(
+            path,
+            GENERIC_READ | GENERIC_WRITE,
+            OPEN_EXISTING,
+            FILE_FLAG_OVERLAPPED,
+            None,
+        )
+        .map_err(|failed| {
+            format!(
+                "cannot open {path}: {}",
+                status::explain_for(Op::OpenDevice, failed)
+            )
+        })?;
+        let shared = Rc::new(Shared {
+            device,
+            spare_events: RefCell::new(Vec::new()),
+        });
+        let first =
+            create_event().map_err(|failed| status::explain_for(Op::CreateEvent, failed))?;
+        shared.give_event(first);
         Ok(Self {
             path: path.to_string(),
-            device,
-            child: std::cell::RefCell::new(None),
+            shared,
+            child: RefCell::new(None),
+            temp_files: RefCell::new(Vec::new()),
         })
+    }
+
+    fn temp_file(&self, role: &str) -> PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("handleguard-{role}-{}.txt", std::process::id()));
+        let mut files = self.temp_files.borrow_mut();
+        if !files.contains(&path) {
+            files.push(path.clone());
+        }
+        path
     }
 }
 
 impl Drop for WindowsDevice {
     fn drop(&mut self) {
-        // SAFETY: our device handle, closed once.
-        unsafe { CloseHandle(self.device) };
         if let Some(mut child) = self.child.borrow_mut().take() {
             let _ = child.kill();
             let _ = child.wait();
         }
+        for path in self.temp_files.take() {
+            let _ = std::fs::remove_file(path);
+        }
     }
-}
-
-/// `IO_STATUS_BLOCK`: the status (a union with a pointer) and the bytes transferred. It is
-/// also the head of an OVERLAPPED, which is how CancelIoEx finds the request.
-#[repr(C)]
-struct IoStatusBlock {
-    status: usize,
-    information: usize,
-}
-
-#[link(name = "ntdll")]
-unsafe extern "system" {
-    fn NtDeviceIoControlFile(
-        file: HANDLE,
-        event: HANDLE,
-        apc_routine: *mut core::ffi::c_void,
-        apc_context: *mut core::ffi::c_void,
-        io_status: *mut IoStatusBlock,
-        code: u32,
-        input: *const core::ffi::c_void,
-        input_len: u32,
-        output: *mut core::ffi::c_void,
-        output_len: u32,
-    ) -> i32;
 }
 
 /// A request in flight; owns its buffers, event and IO_STATUS_BLOCK until it completes.
 struct Request {
-    device: HANDLE,
-    io_status: Box<IoStatusBlock>,
+    shared: Rc<Shared>,
+    io_status: Box<IO_STATUS_BLOCK>,
     input: Vec<u8>,
     output: Vec<u8>,
     event: HANDLE,
@@ -137,49 +247,71 @@ struct Request {
 }
 
 impl Request {
-    /// The final status once the kernel has completed the request (waiting if `wait`).
-    fn finish(&mut self, wait: bool) -> Option<Status> {
+    /// The final status once the kernel has completed the request, waiting up to `timeout`.
+    fn finish(&mut self, timeout_ms: u32) -> Option<Status> {
         if self.done.is_some() {
             return self.done;
         }
-        let timeout = if wait { u32::MAX } else { 0 };
         // SAFETY: the request's own event, signalled when the pending request completes.
-        if unsafe { WaitForSingleObject(self.event, timeout) } != WAIT_OBJECT_0 {
+        if unsafe { WaitForSingleObject(self.event, timeout_ms) } != WAIT_OBJECT_0 {
             return None;
         }
-        self.complete((self.io_status.status as u32).cast_signed())
+        // SAFETY: the request completed, so the kernel wrote the status member of the union.
+        let completed = unsafe { self.io_status.Anonymous.Status };
+        self.complete(completed)
     }
 
     fn complete(&mut self, status: Status) -> Option<Status> {
         self.output
-            .truncate(self.io_status.information.min(self.output.len()));
+            .truncate(self.io_status.Information.min(self.output.len()));
         self.done = Some(status);
         self.done
+    }
+
+    fn cancel_io(&mut self) {
+        let overlapped = (&raw mut *self.io_status).cast::<OVERLAPPED>();
+        // SAFETY: a request issued on this device; CancelIoEx finds it by the address of its
+        // IO_STATUS_BLOCK, which an OVERLAPPED begins with.
+        unsafe { CancelIoEx(self.shared.device, overlapped) };
     }
 }
 
 impl Drop for Request {
     fn drop(&mut self) {
         if self.done.is_none() {
-            // SAFETY: cancel and wait, so the kernel no longer writes into our buffers.
-            unsafe { CancelIoEx(self.device, (&raw mut *self.io_status).cast::<OVERLAPPED>()) };
-            let _ = self.finish(true);
+            self.cancel_io();
+            if self.finish(CANCEL_PATIENCE_MS).is_none() {
+                // The kernel may still write here: give the buffers and the event up rather
+                // than free them under it.
+                std::mem::forget(std::mem::take(&mut self.io_status));
+                std::mem::forget(std::mem::take(&mut self.input));
+                std::mem::forget(std::mem::take(&mut self.output));
+                return;
+            }
         }
-        let _ = &self.input;
-        // SAFETY: the request's own event, closed once.
-        unsafe { CloseHandle(self.event) };
+        self.shared.give_event(self.event);
     }
 }
 
 impl Pended for Request {
     fn poll(&mut self) -> Option<Status> {
-        self.finish(false)
+        self.finish(0)
+    }
+
+    fn wait(&mut self, timeout_ms: u32) -> Option<(Status, u64)> {
+        let started = Instant::now();
+        let status = self.finish(timeout_ms)?;
+        Some((
+            status,
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        ))
     }
 
     fn cancel(&mut self) {
-        // SAFETY: a request issued on this device; its IO_STATUS_BLOCK identifies it.
-        unsafe { CancelIoEx(self.device, (&raw mut *self.io_status).cast::<OVERLAPPED>()) };
-        let _ = self.finish(true);
+        if self.done.is_none() {
+            self.cancel_io();
+            let _ = self.finish(CANCEL_PATIENCE_MS);
+        }
     }
 }
 
@@ -188,16 +320,27 @@ impl Transport for WindowsDevice {
         "windows"
     }
 
+    fn device_path(&self) -> &str {
+        &self.path
+    }
+
+    fn clock(&self) -> &'static str {
+        "wall"
+    }
+
     fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome {
-        // SAFETY: an unnamed manual-reset event.
-        let event = unsafe { CreateEventW(std::ptr::null(), 1, 0, std::ptr::null()) };
-        let io_status = Box::new(IoStatusBlock {
-            status: 0,
-            information: 0,
-        });
+        let event = match self.shared.take_event() {
+            Ok(event) => event,
+            Err(status) => {
+                return Outcome::Done(Reply {
+                    status,
+                    output: Vec::new(),
+                });
+            }
+        };
         let mut request = Request {
-            device: self.device,
-            io_status,
+            shared: Rc::clone(&self.shared),
+            io_status: Box::default(),
             input: input.to_vec(),
             output: vec![0; output_len],
             event,
@@ -205,14 +348,14 @@ impl Transport for WindowsDevice {
         };
         let in_len = u32::try_from(request.input.len()).unwrap_or(u32::MAX);
         let out_len = u32::try_from(request.output.len()).unwrap_or(u32::MAX);
-        // SAFETY: buffers, event and IO_STATUS_BLOCK live in `request` until the request
-        // completes (Request's Drop cancels and waits).
+        // SAFETY: the buffers, event and IO_STATUS_BLOCK live in `request` until the request
+        // completes (Request's Drop cancels and waits, or gives them up); no APC.
         let status = unsafe {
             NtDeviceIoControlFile(
-                self.device,
+                self.shared.device,
                 event,
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
+                None,
+                std::ptr::null(),
                 &raw mut *request.io_status,
                 code,
                 request.input.as_ptr().cast(),
@@ -221,19 +364,26 @@ impl Transport for WindowsDevice {
                 out_len,
             )
         };
-        if status == crate::status::STATUS_PENDING {
-            if request.finish(false).is_none() {
+        if status == status::STATUS_PENDING {
+            if request.finish(0).is_none() {
                 return Outcome::Pending(Box::new(request));
             }
         } else {
             // Completed in the call: the returned status is the driver's.
             request.complete(status);
         }
-        let status = request.done.unwrap_or(status);
         Outcome::Done(Reply {
-            status,
+            status: request.done.unwrap_or(status),
             output: std::mem::take(&mut request.output),
         })
+    }
+
+    fn ioctl_forwarded(&self, _code: u32, _input: &[u8], _output_len: usize) -> Option<Outcome> {
+        None
+    }
+
+    fn forwards(&self) -> bool {
+        false
     }
 
     fn reopen(&self) -> Result<Box<dyn Transport>, String> {
@@ -241,62 +391,65 @@ impl Transport for WindowsDevice {
     }
 
     fn try_open(&self, path: &str) -> Status {
-        match open(path, GENERIC_READ, 0) {
+        match create_file(path, GENERIC_READ, OPEN_EXISTING, 0, None) {
             Ok(handle) => {
-                // SAFETY: the handle just opened.
-                unsafe { CloseHandle(handle) };
-                crate::status::STATUS_SUCCESS
+                close_handle(handle);
+                status::STATUS_SUCCESS
             }
-            Err(status) => status,
+            Err(failed) => failed,
         }
     }
 
-    fn create_event(&self, access: u32) -> Result<u64, String> {
-        // SAFETY: an unnamed manual-reset event.
-        let full = unsafe { CreateEventW(std::ptr::null(), 1, 0, std::ptr::null()) };
-        if full.is_null() {
-            return Err(crate::status::explain(last_error_status()));
-        }
-        let restricted = self
-            .duplicate(full as usize as u64, access)
-            .map_err(crate::status::explain);
-        // SAFETY: the full-access handle, no longer needed.
-        unsafe { CloseHandle(full) };
+    fn create_event(&self, access: u32) -> Result<u64, Status> {
+        let full = create_event()?;
+        let restricted = self.duplicate(from_handle(full), access);
+        close_handle(full);
         restricted
     }
 
     fn open_file(&self, path: &str, access: u32, overlapped: bool) -> Result<u64, Status> {
         let flags = if overlapped { FILE_FLAG_OVERLAPPED } else { 0 };
-        open(path, access, flags).map(|handle| handle as usize as u64)
+        create_file(path, access, OPEN_EXISTING, flags, None).map(from_handle)
     }
 
     fn close(&self, handle: u64) {
-        // SAFETY: a handle of this process the caller owns.
-        unsafe { CloseHandle(to_handle(handle)) };
+        close_handle(to_handle(handle));
     }
 
     fn is_signaled(&self, handle: u64) -> Result<bool, Status> {
-        // SAFETY: a handle of this process; a zero timeout only tests the state.
-        Ok(unsafe { WaitForSingleObject(to_handle(handle), 0) } == WAIT_OBJECT_0)
+        self.wait(handle, 0).map(|waited| waited.is_some())
+    }
+
+    fn wait(&self, handle: u64, timeout_ms: u32) -> Result<Option<u64>, Status> {
+        let started = Instant::now();
+        // SAFETY: a handle value of this process; an invalid one makes the wait fail.
+        match unsafe { WaitForSingleObject(to_handle(handle), timeout_ms) } {
+            WAIT_OBJECT_0 => Ok(Some(
+                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            )),
+            WAIT_TIMEOUT => Ok(None),
+            _ => Err(last_error_status()),
+        }
     }
 
     fn set_event(&self, handle: u64) -> Status {
-        // SAFETY: a handle of this process.
+        // SAFETY: a handle value of this process; an invalid one makes the call fail.
         if unsafe { SetEvent(to_handle(handle)) } == 0 {
             last_error_status()
         } else {
-            crate::status::STATUS_SUCCESS
+            status::STATUS_SUCCESS
         }
     }
 
     fn duplicate(&self, handle: u64, access: u32) -> Result<u64, Status> {
+        let process = current_process();
         let mut copy: HANDLE = std::ptr::null_mut();
-        // SAFETY: handles of this process; `copy` receives the new one.
+        // SAFETY: source and target are this process; `copy` receives the new handle.
         let ok = unsafe {
             DuplicateHandle(
-                GetCurrentProcess(),
+                process,
                 to_handle(handle),
-                GetCurrentProcess(),
+                process,
                 &raw mut copy,
                 access,
                 0,
@@ -306,12 +459,12 @@ impl Transport for WindowsDevice {
         if ok == 0 {
             Err(last_error_status())
         } else {
-            Ok(copy as usize as u64)
+            Ok(from_handle(copy))
         }
     }
 
     fn elapse(&self, ms: u32) {
-        std::thread::sleep(std::time::Duration::from_millis(u64::from(ms) + 50));
+        std::thread::sleep(Duration::from_millis(u64::from(ms) + 50));
     }
 
     fn foreign_handle(&self) -> Result<u64, String> {
@@ -320,55 +473,100 @@ impl Transport for WindowsDevice {
             let exe = std::env::current_exe().map_err(|error| error.to_string())?;
             let child = std::process::Command::new(exe)
                 .arg("__hold")
+                .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .map_err(|error| format!("cannot start a second process: {error}"))?;
             *slot = Some(child);
         }
-        let child = slot.as_ref().ok_or("no child")?;
+        let child = slot.as_ref().ok_or("no second process")?;
         let target = child.as_raw_handle() as HANDLE;
+        let process = current_process();
         // Duplicate events into the child until its value names nothing in this process.
-        for _ in 0..64 {
-            let event = self.create_event(crate::selftest::access::EVENT)?;
+        for _ in 0..4096 {
+            let event = create_event().map_err(status::explain)?;
             let mut theirs: HANDLE = std::ptr::null_mut();
-            // SAFETY: our event, duplicated into the child (we created it, so we hold
-            // PROCESS_DUP_HANDLE); `theirs` is a value in the child's table.
+            // SAFETY: our event, duplicated into the child, whose process handle std opened
+            // with PROCESS_ALL_ACCESS; `theirs` receives a value of the child's table.
             let ok = unsafe {
                 DuplicateHandle(
-                    GetCurrentProcess(),
-                    to_handle(event),
+                    process,
+                    event,
                     target,
                     &raw mut theirs,
                     0,
                     0,
-                    DUPLICATE_SAME_ACCESS,
+                    windows_sys::Win32::Foundation::DUPLICATE_SAME_ACCESS,
                 )
             };
-            self.close(event);
+            close_handle(event);
             if ok == 0 {
-                return Err(crate::status::explain(last_error_status()));
+                return Err(status::explain(last_error_status()));
             }
-            let value = theirs as usize as u64;
-            if self.duplicate(value, 0).is_err() {
-                return Ok(value);
+            let value = from_handle(theirs);
+            match self.duplicate(value, 0) {
+                Err(status::STATUS_INVALID_HANDLE) => return Ok(value),
+                Ok(probe) => self.close(probe),
+                Err(_) => {}
             }
         }
-        Err("every handle value in the second process is also open here".into())
+        Err("every handle value of the second process is also open in this one".into())
     }
 
     fn kernel_handle(&self) -> u64 {
         0xFFFF_FFFF_8000_0004
     }
 
-    fn readable_file(&self) -> Result<(String, String), String> {
-        let path = std::env::temp_dir().join("handleguard-selftest.txt");
-        std::fs::write(&path, b"handleguard: a file the user may read\n")
-            .map_err(|error| error.to_string())?;
+    fn readable_file(&self) -> Result<Fixture, String> {
+        let path = self.temp_file("readable");
+        std::fs::write(&path, READABLE_CONTENT)
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
         let win32 = path.to_string_lossy().into_owned();
-        Ok((format!("\\??\\{win32}"), win32))
+        Ok(Fixture {
+            nt_path: crate::transport::nt_path(&win32),
+            path: win32,
+            content: READABLE_CONTENT,
+        })
     }
 
-    fn unreadable_file(&self) -> Option<String> {
-        None
+    fn unreadable_file(&self) -> Result<String, String> {
+        let path = self.temp_file("unreadable");
+        let win32 = path.to_string_lossy().into_owned();
+        let wide_path = wide(&win32);
+        // SAFETY: a NUL-terminated path; a stale file from an earlier run may or may not exist.
+        unsafe { DeleteFileW(wide_path.as_ptr()) };
+
+        let sddl = wide(UNREADABLE_SDDL);
+        let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+        // SAFETY: a NUL-terminated SDDL string; the descriptor is allocated for us with
+        // LocalAlloc and freed below; the size is not wanted.
+        let converted = unsafe {
+            ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                sddl.as_ptr(),
+                SDDL_REVISION_1,
+                &raw mut descriptor,
+                std::ptr::null_mut(),
+            )
+        };
+        if converted == 0 {
+            return Err(status::explain(last_error_status()));
+        }
+        let security = SECURITY_ATTRIBUTES {
+            nLength: u32::try_from(size_of::<SECURITY_ATTRIBUTES>()).unwrap_or(0),
+            lpSecurityDescriptor: descriptor,
+            bInheritHandle: 0,
+        };
+        // Created with no data access asked for: the new file's DACL grants none.
+        let created = create_file(&win32, 0, CREATE_NEW, 0, Some(&security));
+        // SAFETY: the descriptor LocalAlloc'd above, freed once, after its last use.
+        unsafe { LocalFree(descriptor) };
+        let handle = created.map_err(|failed| {
+            format!(
+                "cannot create {win32}: {}",
+                status::explain_for(Op::OpenFile, failed)
+            )
+        })?;
+        close_handle(handle);
+        Ok(crate::transport::nt_path(&win32))
     }
 }
