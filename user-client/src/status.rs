@@ -53,6 +53,7 @@ statuses! {
     STATUS_DELETE_PENDING = 0xC000_0056, "the open is being cleaned up";
     STATUS_INSUFFICIENT_RESOURCES = 0xC000_009A, "the kernel is out of pool";
     STATUS_CANCELLED = 0xC000_0120, "the request was cancelled";
+    STATUS_FILE_DELETED = 0xC000_0123, "the object behind the open handle is gone (under Wine: winedevice.exe, which hosts the driver, has died)";
     STATUS_NOT_FOUND = 0xC000_0225, "no registration of this open has that id";
 }
 
