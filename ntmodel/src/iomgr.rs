@@ -868,27 +868,28 @@ fn check_cancel_lock_released(kernel: &Arc<KernelInner>, what: &str) {
 /// (it releases it). Returns whether a cancel routine was called.
 pub fn cancel(kernel: &Arc<KernelInner>, id: u64) -> bool {
     let old_irql = acquire_cancel_lock(kernel);
+    // One state-lock section from finding the IRP to taking its cancel routine: completion
+    // needs the same lock, so the IRP cannot be completed (and then freed by another thread's
+    // settle) in between. On Windows the IRP likewise stays allocated while IoCancelIrp works
+    // on it.
     let found = {
         let state = kernel.lock();
-        state
+        let found = state
             .io
             .irps
             .iter()
             .find(|(_, record)| record.id == id && record.completed.is_none())
-            .map(|(irp, record)| (*irp, record.device))
+            .map(|(irp, record)| (*irp, record.device));
+        found.map(|(irp, device)| {
+            // SAFETY: the IRP is live and not completed, and the state lock held here keeps
+            // it so.
+            unsafe { fields::set_cancel(irp) };
+            // SAFETY: as above.
+            let routine = unsafe { fields::exchange_cancel_routine(irp, None) };
+            (irp, device, routine)
+        })
     };
-    let Some((irp, device)) = found else {
-        release_cancel_lock(kernel, old_irql);
-        return false;
-    };
-    let routine = {
-        let _state = kernel.lock();
-        // SAFETY: the IRP is live and not completed: completion needs the state lock we hold.
-        unsafe { fields::set_cancel(irp) };
-        // SAFETY: as above.
-        unsafe { fields::exchange_cancel_routine(irp, None) }
-    };
-    let Some(routine) = routine else {
+    let Some((irp, device, Some(routine))) = found else {
         release_cancel_lock(kernel, old_irql);
         return false;
     };
