@@ -10,8 +10,8 @@
 //! fired or was cancelled, exactly once), every event reference must be given back, and the
 //! driver must unload with nothing left and the verifier silent.
 //!
-//! `HANDLEGUARD_RACE_ROUNDS` sets the rounds per test (default 200; each round is a new kernel
-//! and new thread interleavings).
+//! `HANDLEGUARD_RACE_ROUNDS` sets the rounds per test (default 200, a tenth of it for the
+//! open/close churn); each round is a new kernel and new thread interleavings.
 mod support;
 
 use handleguard_protocol::{
@@ -491,5 +491,56 @@ fn cleanup_races_the_dpcs_of_its_own_registrations_and_gives_every_reference_bac
             "round {round}: each registration fired or was cancelled by cleanup, once"
         );
         unload_clean(&kernel, &[&alice, &bob]);
+    }
+}
+
+#[test]
+fn opens_and_closes_race_requests_on_other_opens_and_the_open_count_comes_back() {
+    for round in 0..rounds() / 10 {
+        let kernel = boot_with_quota();
+        let (watcher, watch) = client(&kernel, "watcher");
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticker = clock(kernel.clone(), Arc::clone(&stop));
+        let churners: Vec<_> = (0..3)
+            .map(|index| {
+                let process =
+                    kernel.create_process("churn.exe", User::new(&format!("user{index}")));
+                std::thread::spawn(move || {
+                    for cycle in 0..40u32 {
+                        let device = process
+                            .open(DEVICE, nt::GENERIC_READ | nt::GENERIC_WRITE)
+                            .expect("the device opens");
+                        let input = register_request(0, cycle % 3, NotifyMode::CompleteIrp);
+                        // Pended or already completed by its timer: either way the close
+                        // below (cleanup) must settle it.
+                        let _ = process.ioctl(device, REGISTER, &input, RegisterEventReply::SIZE);
+                        assert_eq!(process.close(device), nt::STATUS_SUCCESS);
+                    }
+                    process
+                })
+            })
+            .collect();
+        let processes: Vec<Process> = churners
+            .into_iter()
+            .map(|churner| churner.join().expect("churner"))
+            .collect();
+        stop.store(true, Ordering::SeqCst);
+        ticker.join().expect("clock");
+        kernel.advance_ms(10);
+
+        let counters = info(&watcher, watch);
+        assert_eq!(
+            counters.opens, 1,
+            "round {round}: only the watcher's open is left"
+        );
+        assert_eq!(counters.registrations_active, 0, "round {round}");
+        assert_eq!(
+            counters.registrations_fired + counters.registrations_cancelled,
+            120,
+            "round {round}: each cycle's registration fired or was cancelled by its cleanup"
+        );
+        let mut everyone: Vec<&Process> = processes.iter().collect();
+        everyone.push(&watcher);
+        unload_clean(&kernel, &everyone);
     }
 }
