@@ -134,7 +134,7 @@ impl Bytes<'_> {
                         match unit % 8 {
                             0 => u16::from(b'\\'),
                             1 => self.u16(),
-                            _ => u16::from(b"??CDHGabdeilnrtu.:"[usize::from(unit) % 18]),
+                            _ => u16::from(b"\\?CDHGadehilnrtu.:"[usize::from(unit) % 18]),
                         }
                     })
                     .collect();
@@ -326,7 +326,7 @@ impl Bytes<'_> {
     /// An open of one of the device's names followed by random characters.
     fn open_near_device(&mut self, p: u8) -> Op {
         let prefix = [
-            r"\.\HandleGuard",
+            r"\\.\HandleGuard",
             r"\Device\HandleGuard",
             r"\??\HandleGuard",
         ][usize::from(self.u8() % 3)];
