@@ -30,6 +30,18 @@ fn wrong_context() -> Fail {
     Fail::Refused(Refusal::WrongContext, nt::STATUS_INVALID_DEVICE_REQUEST)
 }
 
+/// The driver checks the reply fits, then that it runs in the requestor's context (a handle
+/// value means nothing elsewhere), before it touches any handle or path.
+fn room_and_context(out_len: usize, reply_size: usize, same: bool) -> Result<(), Fail> {
+    if out_len < reply_size {
+        return Err(too_small());
+    }
+    if !same {
+        return Err(wrong_context());
+    }
+    Ok(())
+}
+
 /// What a request must come to.
 pub(super) enum Expect {
     Done(nt::NTSTATUS, Vec<u8>),
@@ -366,12 +378,7 @@ impl Runner {
         let wire = RegisterEventRequest::decode(input).map_err(|_| bad_input())?;
         match wire.mode {
             0 => {
-                if out_len < RegisterEventReply::SIZE {
-                    return Err(too_small());
-                }
-                if !same {
-                    return Err(wrong_context());
-                }
+                room_and_context(out_len, RegisterEventReply::SIZE, same)?;
                 let event = self.driver_reference(
                     proc,
                     wire.event,
@@ -402,12 +409,7 @@ impl Runner {
     ) -> Result<Expect, Fail> {
         let InspectFileRequest { file } =
             InspectFileRequest::decode(input).map_err(|_| bad_input())?;
-        if out_len < FileReport::SIZE {
-            return Err(too_small());
-        }
-        if !same {
-            return Err(wrong_context());
-        }
+        room_and_context(out_len, FileReport::SIZE, same)?;
         let obj = self.driver_reference(proc, file, false, nt::FILE_READ_DATA)?;
         match self.objs[obj].kind {
             Kind::Disk {
@@ -434,12 +436,7 @@ impl Runner {
     ) -> Result<Expect, Fail> {
         let wire = OpenAsCallerRequest::decode(input).map_err(|_| bad_input())?;
         let units = wire.units().ok_or_else(bad_input)?;
-        if out_len < FileReport::SIZE {
-            return Err(too_small());
-        }
-        if !same {
-            return Err(wrong_context());
-        }
+        room_and_context(out_len, FileReport::SIZE, same)?;
         match resolve(&String::from_utf16_lossy(units)) {
             Resolved::Disk(file) if readable(file, USERS[self.procs[proc].user]) => {
                 Ok(Expect::Done(nt::STATUS_SUCCESS, encode(&report_of(file))))
@@ -472,12 +469,7 @@ impl Runner {
         if wire.reserved != 0 {
             return Err(bad_input());
         }
-        if out_len < KernelEventReply::SIZE {
-            return Err(too_small());
-        }
-        if !same {
-            return Err(wrong_context());
-        }
+        room_and_context(out_len, KernelEventReply::SIZE, same)?;
         let event = self.new_obj(Kind::KernelEvent);
         let due = (wire.due_ms != 0).then_some(wire.due_ms);
         let (_, key) = self.insert(open, What::Kernel(event), due)?;
