@@ -5,17 +5,17 @@
 # corpus size and the result.
 #
 # Usage: bash scripts/fuzz.sh [--seconds N] [--jobs J] [target ...]
-#   --seconds N   run each target N seconds (default 60; CI uses 90, long runs 1800 or more)
+#   --seconds N   run each target N seconds (default 60, as in CI; long runs 1800 or more)
 #   --jobs J      targets run J at a time (default 1; the machine has 2 cores)
 #   target        ioctl, sequences (default: both)
 #
 # The corpus grows in fuzz/corpus/<target> (gitignored), seeded from the committed
 # fuzz/seeds/<target>; the log of each run is fuzz/logs/<target>.log. A crash (a verifier stop,
 # a difference from the oracle, a leak at unload, a panic, an ASan report, a timeout) leaves its
-# input in fuzz/artifacts/<target>/ and makes the script exit 1. Reproduce it with
-#     cargo +nightly fuzz run <target> fuzz/artifacts/<target>/<file>
-# and, once fixed, add it to fuzz/seeds/<target>/ (tests/properties.rs replays the sequence
-# seeds in the normal test suite).
+# input in fuzz/artifacts/<target>/ and makes the script exit 1. Reproduce it from fuzz/ with
+#     cargo +nightly fuzz run --debug-assertions <target> artifacts/<target>/<file>
+# and, once fixed, add it to fuzz/seeds/<target>/ (tests/properties.rs replays every seed of
+# both targets in the normal test suite).
 #
 # Toolchain: the rustup nightly toolchain when installed; otherwise the default toolchain with
 # RUSTC_BOOTSTRAP=1 (cargo-fuzz needs -Z flags). cargo-fuzz is installed from crates.io when
