@@ -2,12 +2,20 @@
 . "$PSScriptRoot\common.ps1"
 Assert-Admin
 
+# /querysettings: the settings for the next boot; /query: what is being verified now.
 $query = (verifier.exe /querysettings) -join "`n"
 if ($query -match [regex]::Escape($DriverFile)) {
-    Say "Driver Verifier already targets $DriverFile"
-    exit 0
+    if (((verifier.exe /query) -join "`n") -match [regex]::Escape($DriverFile)) {
+        Say "Driver Verifier is checking $DriverFile"
+        exit 0
+    }
+    Say "Driver Verifier is set for $DriverFile but not active yet: REBOOT NOW, then rerun"
+    exit 3010
 }
 verifier.exe /standard /driver $DriverFile
-if ($LASTEXITCODE -ne 0 -and $LASTEXITCODE -ne 2) { Fail "verifier /standard failed ($LASTEXITCODE)" }
+$code = $LASTEXITCODE
+# verifier's exit codes are not documented; check the settings it wrote instead.
+$query = (verifier.exe /querysettings) -join "`n"
+if ($query -notmatch [regex]::Escape($DriverFile)) { Fail "verifier /standard /driver $DriverFile did not take effect (exit $code); see verifier /querysettings" }
 Say 'Driver Verifier enabled: REBOOT NOW, then run 5-selftest.ps1'
 exit 3010

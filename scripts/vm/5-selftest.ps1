@@ -15,8 +15,10 @@ $verifier = (verifier.exe /query) -join "`n"
 $verified = $verifier -match [regex]::Escape($DriverFile)
 Say ("Driver Verifier " + $(if ($verified) { "is checking $DriverFile" } else { "is NOT checking $DriverFile (run 4-enable-verifier.ps1 and reboot)" }))
 
-$bugchecks = @(Get-WinEvent -FilterHashtable @{ LogName = 'System'; Id = 1001 } -MaxEvents 20 -ErrorAction SilentlyContinue |
-    Where-Object { $_.Message -match 'bugcheck|bug check' })
+# After a bug check Windows logs event 1001 from Microsoft-Windows-WER-SystemErrorReporting in the
+# System log ("The computer has rebooted from a bugcheck"); count those since the install.
+$since = if (Test-Path $InstalledAtFile) { [datetime]::Parse((Get-Content $InstalledAtFile -Raw).Trim()) } else { (Get-Date).AddDays(-1) }
+$bugchecks = @(Get-WinEvent -FilterHashtable @{ LogName = 'System'; ProviderName = 'Microsoft-Windows-WER-SystemErrorReporting'; Id = 1001; StartTime = $since } -MaxEvents 20 -ErrorAction SilentlyContinue)
 if ($bugchecks.Count -gt 0) { Say "$($bugchecks.Count) bug check report(s) in the System log: newest at $($bugchecks[0].TimeCreated)" }
 
 if ($selftest -ne 0 -or $bugchecks.Count -gt 0) { exit 1 }

@@ -13,6 +13,7 @@ if ($staged) {
     Say 'no staged handleguard package'
 }
 if ((Get-ServiceState) -ne 'missing') { sc.exe delete $ServiceName | Out-Null; Say "deleted service $ServiceName" }
+Remove-Item -Path $InstalledAtFile -ErrorAction SilentlyContinue
 $query = (verifier.exe /querysettings) -join "`n"
 if ($query -match [regex]::Escape($DriverFile)) { verifier.exe /reset | Out-Null; Say 'Driver Verifier reset: reboot to finish' }
 exit 0

@@ -5,6 +5,8 @@ $ErrorActionPreference = 'Stop'
 
 $ServiceName = 'handleguard'
 $DriverFile  = 'handleguard.sys'
+# When 3-install.ps1 first installed the driver: bug checks before it are not ours.
+$InstalledAtFile = "$PSScriptRoot\installed-at.txt"
 
 function Say([string] $Message) { Write-Host "handleguard: $Message" }
 function Fail([string] $Message, [int] $Code = 1) { Write-Host "handleguard: FAIL: $Message" -ForegroundColor Red; exit $Code }
