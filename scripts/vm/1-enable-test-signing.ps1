@@ -5,7 +5,7 @@ Assert-Admin
 $secureBoot = $false
 try { $secureBoot = Confirm-SecureBootUEFI } catch { $secureBoot = $false }   # throws on BIOS/legacy VMs
 if ($secureBoot) {
-    Fail 'Secure Boot is on: Windows ignores testsigning while it is. Turn Secure Boot off in the VM firmware settings, then rerun.'
+    Fail 'Secure Boot is on: bcdedit refuses testsigning while it is ("protected by Secure Boot policy"). Turn Secure Boot off in the VM firmware settings, then rerun.'
 }
 
 $current = (bcdedit.exe /enum '{current}') -join "`n"
@@ -14,6 +14,6 @@ if ($current -match 'testsigning\s+Yes') {
     exit 0
 }
 bcdedit.exe /set testsigning on | Out-Null
-if ($LASTEXITCODE -ne 0) { Fail "bcdedit /set testsigning on failed ($LASTEXITCODE)" }
+if ($LASTEXITCODE -ne 0) { Fail "bcdedit /set testsigning on failed ($LASTEXITCODE): Secure Boot or BitLocker may protect the setting" }
 Say 'test signing turned on: REBOOT NOW, then run 2-trust-certificate.ps1'
 exit 3010   # the conventional "reboot required" code

@@ -5,6 +5,7 @@ param([string] $Package = "$PSScriptRoot\..\..\package")
 . "$PSScriptRoot\common.ps1"
 Assert-Admin
 
+if (-not (Test-Path $Package)) { Fail "no package folder at $Package (pass -Package)" }
 $inf = Get-ChildItem -Path $Package -Filter '*.inf' | Select-Object -First 1
 if ($null -eq $inf) { Fail "no .inf in $Package" }
 

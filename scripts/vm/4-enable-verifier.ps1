@@ -14,8 +14,9 @@ if ($query -match [regex]::Escape($DriverFile)) {
 }
 verifier.exe /standard /driver $DriverFile
 $code = $LASTEXITCODE
-# verifier's exit codes are not documented; check the settings it wrote instead.
+# "Driver Verifier Command Syntax", Return Codes: 0 success, 1 error, 2 success and a reboot is
+# needed. Trust the settings it wrote as well as the code.
 $query = (verifier.exe /querysettings) -join "`n"
-if ($query -notmatch [regex]::Escape($DriverFile)) { Fail "verifier /standard /driver $DriverFile did not take effect (exit $code); see verifier /querysettings" }
+if (($code -notin 0, 2) -or ($query -notmatch [regex]::Escape($DriverFile))) { Fail "verifier /standard /driver $DriverFile did not take effect (exit $code); see verifier /querysettings" }
 Say 'Driver Verifier enabled: REBOOT NOW, then run 5-selftest.ps1'
 exit 3010

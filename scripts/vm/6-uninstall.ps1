@@ -1,5 +1,5 @@
-# Step 6: stop and remove the driver, reset Driver Verifier. Idempotent. Reboot afterwards if
-# verifier settings were reset.
+# Step 6: stop and remove the driver, reset Driver Verifier. Idempotent. Exits 3010 (reboot)
+# when it reset Driver Verifier's settings.
 . "$PSScriptRoot\common.ps1"
 Assert-Admin
 
@@ -15,5 +15,10 @@ if ($staged) {
 if ((Get-ServiceState) -ne 'missing') { sc.exe delete $ServiceName | Out-Null; Say "deleted service $ServiceName" }
 Remove-Item -Path $InstalledAtFile -ErrorAction SilentlyContinue
 $query = (verifier.exe /querysettings) -join "`n"
-if ($query -match [regex]::Escape($DriverFile)) { verifier.exe /reset | Out-Null; Say 'Driver Verifier reset: reboot to finish' }
+if ($query -match [regex]::Escape($DriverFile)) {
+    verifier.exe /reset | Out-Null   # 0 or 2 (reboot needed): "Driver Verifier Command Syntax"
+    if ($LASTEXITCODE -notin 0, 2) { Fail "verifier /reset failed ($LASTEXITCODE)" }
+    Say 'Driver Verifier reset: REBOOT to finish'
+    exit 3010
+}
 exit 0

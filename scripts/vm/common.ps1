@@ -24,12 +24,20 @@ function Get-ServiceState {
     return [string] $service.Status
 }
 
-# The oemNN.inf name pnputil gave the staged handleguard package, or $null.
+# The oemNN.inf name pnputil gave the staged handleguard package, or $null. pnputil /enum-drivers
+# prints one block per package: Published Name (oemNN.inf), Original Name, Provider Name, ...
+# Both the original name and driver.inf's Provider must match: driver.inf is a common name, and
+# 6-uninstall.ps1 deletes what this returns. English output only (docs/windows.md).
+$ProviderName = 'handleguard project'
 function Get-StagedInf {
-    $current = $null
+    $published = $null
+    $original = $null
     foreach ($line in (pnputil.exe /enum-drivers)) {
-        if ($line -match '^\s*Published Name\s*:\s*(oem\d+\.inf)') { $current = $Matches[1] }
-        elseif ($line -match '^\s*Original Name\s*:\s*(handleguard\.inf|driver\.inf)\s*$' -and $current) { return $current }
+        if ($line -match '^\s*Published Name\s*:\s*(oem\d+\.inf)\s*$') { $published = $Matches[1]; $original = $null }
+        elseif ($line -match '^\s*Original Name\s*:\s*(\S+)\s*$') { $original = $Matches[1] }
+        elseif ($line -match '^\s*Provider Name\s*:\s*(.+?)\s*$') {
+            if ($published -and ($original -in 'handleguard.inf', 'driver.inf') -and ($Matches[1] -eq $ProviderName)) { return $published }
+        }
     }
     return $null
 }
