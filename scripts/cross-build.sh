@@ -41,34 +41,31 @@ RUSTFLAGS="-C link-arg=/DRIVER -C link-arg=/SUBSYSTEM:NATIVE -C link-arg=/ENTRY:
     --manifest-path "$root/Cargo.toml"
 t1=$(date +%s)
 
-if [ -f "$root/user-client/Cargo.toml" ]; then
 say "hgctl.exe"
 CARGO_TARGET_DIR="$root/target-cross/client" \
 CARGO_TARGET_X86_64_WIN7_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
     "$debian_cargo" build --release --locked -p hgctl --target x86_64-win7-windows-gnu \
     -Z build-std=std,panic_abort --manifest-path "$root/Cargo.toml"
-fi
 t2=$(date +%s)
 
 mkdir -p "$package"
 unsigned="$root/target-cross/driver/x86_64-pc-windows-msvc/release/handleguard.dll"
-if [ ! -f "$package/handleguard-test.key" ]; then
+# The throwaway signing key stays out of package/, which is what gets copied to a VM.
+signing="$root/target-cross/signing"
+if [ ! -f "$signing/handleguard-test.key" ]; then
     say "creating a self-signed code-signing certificate"
+    mkdir -p "$signing"
     openssl req -x509 -newkey rsa:3072 -sha256 -days 365 -nodes -subj "/CN=handleguard test signing" \
         -addext "keyUsage=critical,digitalSignature" -addext "extendedKeyUsage=codeSigning" \
-        -keyout "$package/handleguard-test.key" -out "$package/handleguard-test.pem" 2>/dev/null
+        -keyout "$signing/handleguard-test.key" -out "$signing/handleguard-test.pem" 2>/dev/null
 fi
-openssl x509 -in "$package/handleguard-test.pem" -outform DER -out "$package/handleguard.cer"
+rm -f "$package/handleguard-test.key" "$package/handleguard-test.pem"   # where older builds kept them
+openssl x509 -in "$signing/handleguard-test.pem" -outform DER -out "$package/handleguard.cer"
 rm -f "$package/handleguard.sys"
-osslsigncode sign -certs "$package/handleguard-test.pem" -key "$package/handleguard-test.key" -h sha256 \
+osslsigncode sign -certs "$signing/handleguard-test.pem" -key "$signing/handleguard-test.key" -h sha256 \
     -n "handleguard" -in "$unsigned" -out "$package/handleguard.sys" >/dev/null
-client="$root/target-cross/client/x86_64-win7-windows-gnu/release/hgctl.exe"
-if [ -f "$client" ]; then
-    cp "$client" "$package/hgctl.exe"
-fi
-if [ -f "$root/driver.inf" ]; then
-    cp "$root/driver.inf" "$package/driver.inf"
-fi
+cp "$root/target-cross/client/x86_64-win7-windows-gnu/release/hgctl.exe" "$package/hgctl.exe"
+cp "$root/driver.inf" "$package/driver.inf"
 
 say "built handleguard.sys in $((t1 - t0)) s, hgctl.exe in $((t2 - t1)) s"
 say "handleguard.sys: $(stat -c %s "$unsigned") bytes unsigned, $(stat -c %s "$package/handleguard.sys") signed"

@@ -2,6 +2,10 @@
 //! rules, written down here, not a replacement for running InfVerif on Windows.
 use std::collections::BTreeMap;
 
+/// The image both builds produce: the driver package's cdylib, renamed to .sys by
+/// scripts/cross-build.sh and by wdk-build's flow.
+const IMAGE: &str = concat!(env!("CARGO_PKG_NAME"), ".sys");
+
 /// Sections in order of appearance: name (as written) -> lines (comments and blanks dropped).
 fn sections() -> BTreeMap<String, Vec<String>> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/driver.inf"))
@@ -119,7 +123,7 @@ fn files_go_to_the_driver_store_and_every_referenced_section_exists() {
     let install = section(&all, "DefaultInstall.NTamd64");
     let copy = directive(install, "CopyFiles").expect("CopyFiles");
     let copied = section(&all, copy);
-    assert_eq!(copied, ["handleguard.sys"]);
+    assert_eq!(copied, [IMAGE]);
     assert_eq!(
         directive(section(&all, "DestinationDirs"), copy),
         Some("13"),
@@ -132,9 +136,9 @@ fn files_go_to_the_driver_store_and_every_referenced_section_exists() {
     assert!(
         section(&all, "SourceDisksFiles")
             .iter()
-            .any(|line| line.starts_with("handleguard.sys"))
+            .any(|line| line.starts_with(IMAGE))
     );
-    let disk = directive(section(&all, "SourceDisksFiles"), "handleguard.sys")
+    let disk = directive(section(&all, "SourceDisksFiles"), IMAGE)
         .expect("disk id")
         .split(',')
         .next()
@@ -171,8 +175,8 @@ fn the_service_is_a_demand_start_kernel_driver_running_the_built_image() {
     );
     assert_eq!(
         directive(service, "ServiceBinary"),
-        Some(r"%13%\handleguard.sys"),
-        "the cross-built image's name, in DIRID 13"
+        Some(format!(r"%13%\{IMAGE}").as_str()),
+        "the built image's name, in DIRID 13"
     );
     let registry = section(&all, directive(service, "AddReg").expect("AddReg"));
     assert_eq!(
@@ -208,5 +212,21 @@ fn every_string_token_is_defined() {
                 rest = &after[end + 1..];
             }
         }
+    }
+}
+
+#[test]
+fn the_cross_built_package_holds_the_image_the_inf_installs() {
+    let package = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("package");
+    if !package.exists() {
+        // Without scripts/cross-build.sh there is nothing to compare; CI builds it first.
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI=true: package/ must exist (scripts/cross-build.sh)"
+        );
+        return;
+    }
+    for file in [IMAGE, "driver.inf"] {
+        assert!(package.join(file).is_file(), "package/{file}");
     }
 }
