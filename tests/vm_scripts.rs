@@ -268,6 +268,7 @@ const CORE_CMDLETS: &[&str] = &[
     "Get-ChildItem",
     "Get-Content",
     "Get-Date",
+    "Get-ItemPropertyValue",
     "Get-Service",
     "Join-Path",
     "New-Object",
