@@ -10,194 +10,19 @@
 //! variable is assigned before `Set-StrictMode -Version Latest` would throw on it, the steps
 //! exit only with the codes run-all.ps1 and the README describe, and run-all.ps1 runs the
 //! numbered steps in order.
+mod powershell;
+
+use powershell::Script;
 use std::collections::BTreeSet;
 use std::path::Path;
-use tree_sitter::{Node, Parser, Tree};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-struct Script {
-    name: String,
-    text: String,
-    tree: Tree,
-}
-
-impl Script {
-    fn source(&self, node: Node<'_>) -> &str {
-        &self.text[node.byte_range()]
-    }
-
-    /// Every node of the tree, depth first.
-    fn nodes(&self) -> Vec<Node<'_>> {
-        let mut nodes = Vec::new();
-        let mut cursor = self.tree.walk();
-        loop {
-            nodes.push(cursor.node());
-            if cursor.goto_first_child() {
-                continue;
-            }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    return nodes;
-                }
-            }
-        }
-    }
-
-    fn nodes_of(&self, kind: &str) -> Vec<Node<'_>> {
-        self.nodes()
-            .into_iter()
-            .filter(|node| node.kind() == kind)
-            .collect()
-    }
-
-    /// The commands the script runs by name, in order.
-    fn invocations(&self) -> Vec<Invocation> {
-        self.nodes_of("command")
-            .into_iter()
-            .filter_map(|command| {
-                let name = child_of(command, "command_name")?;
-                let words = child_of(command, "command_elements")
-                    .map(|elements| {
-                        let mut cursor = elements.walk();
-                        elements
-                            .named_children(&mut cursor)
-                            .filter(|element| element.kind() != "command_argument_sep")
-                            .map(|element| Word {
-                                literal: element.kind() == "generic_token",
-                                text: self.source(element).to_string(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Some(Invocation {
-                    name: self.source(name).to_string(),
-                    words,
-                    line: name.start_position().row + 1,
-                })
-            })
-            .collect()
-    }
-
-    /// The functions the script defines.
-    fn functions(&self) -> BTreeSet<String> {
-        self.nodes_of("function_name")
-            .into_iter()
-            .map(|name| self.source(name).to_string())
-            .collect()
-    }
-
-    /// The variables the script assigns: `$x = ...`, `param(... $x ...)`, `foreach ($x in ...)`.
-    fn assigned(&self) -> BTreeSet<String> {
-        let mut names = BTreeSet::new();
-        for node in self.nodes() {
-            let variable = match node.kind() {
-                "left_assignment_expression" => first_variable(node),
-                "script_parameter" | "foreach_statement" => child_of(node, "variable"),
-                _ => None,
-            };
-            if let Some(variable) = variable {
-                names.insert(variable_name(self.source(variable)));
-            }
-        }
-        names
-    }
-
-    /// Each variable the script reads, with its line.
-    fn used(&self) -> Vec<(String, usize)> {
-        self.nodes_of("variable")
-            .into_iter()
-            .map(|variable| {
-                (
-                    variable_name(self.source(variable)),
-                    variable.start_position().row + 1,
-                )
-            })
-            .collect()
-    }
-
-    /// The literal codes of the script's `exit` statements.
-    fn exit_codes(&self) -> Vec<String> {
-        self.nodes_of("flow_control_statement")
-            .into_iter()
-            .filter(|statement| child_of(*statement, "exit").is_some())
-            .map(|statement| {
-                let code = &self.source(statement)["exit".len()..];
-                code.trim().to_string()
-            })
-            .collect()
-    }
-}
-
-struct Invocation {
-    name: String,
-    words: Vec<Word>,
-    line: usize,
-}
-
-/// One argument of a command: a literal word (`/install`, `start`) or an expression (`$inf`).
-struct Word {
-    literal: bool,
-    text: String,
-}
-
-impl Invocation {
-    /// The arguments that name what the command does: its first word when literal (sc.exe's
-    /// `start`, rundll32's entry point, bcdedit's `/set`) and every literal `/flag`.
-    fn verbs(&self) -> Vec<&str> {
-        let first = self.words.first().filter(|word| word.literal);
-        let flags = self
-            .words
-            .iter()
-            .skip(1)
-            .filter(|word| word.literal && word.text.starts_with('/'));
-        first
-            .into_iter()
-            .chain(flags)
-            .map(|word| word.text.as_str())
-            .collect()
-    }
-}
-
-fn child_of<'tree>(node: Node<'tree>, kind: &str) -> Option<Node<'tree>> {
-    let mut cursor = node.walk();
-    node.children(&mut cursor)
-        .find(|child| child.kind() == kind)
-}
-
-fn first_variable(node: Node<'_>) -> Option<Node<'_>> {
-    if node.kind() == "variable" {
-        return Some(node);
-    }
-    let mut cursor = node.walk();
-    node.children(&mut cursor).find_map(first_variable)
-}
-
-/// `$Name`, `${Name}` and `$script:Name` all name `name` (PowerShell names are case-blind).
-fn variable_name(written: &str) -> String {
-    let bare = written.trim_start_matches('$');
-    let bare = bare.trim_start_matches('{').trim_end_matches('}');
-    let bare = bare
-        .strip_prefix("script:")
-        .or_else(|| bare.strip_prefix("global:"))
-        .unwrap_or(bare);
-    bare.to_ascii_lowercase()
-}
 
 fn load(name: &str) -> Script {
     let path = Path::new(ROOT).join("scripts/vm").join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_powershell::LANGUAGE.into())
-        .expect("the grammar's ABI matches tree-sitter's");
-    let tree = parser.parse(&text, None).expect("a tree");
-    Script {
-        name: name.to_string(),
-        text,
-        tree,
-    }
+    Script::parse(name, text)
 }
 
 fn scripts() -> Vec<Script> {
@@ -336,13 +161,11 @@ fn the_grammar_rejects_what_powershell_would() {
         "$x = @(\n",
         "function F { param([string] $a }\n",
     ];
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_powershell::LANGUAGE.into())
-        .expect("grammar");
     for text in broken {
-        let tree = parser.parse(text, None).expect("a tree");
-        assert!(tree.root_node().has_error(), "accepted {text:?}");
+        assert!(
+            powershell::parse(text).root_node().has_error(),
+            "accepted {text:?}"
+        );
     }
 }
 
@@ -559,14 +382,9 @@ fn the_workflows_powershell_parses_too() {
         "the workflow's run steps: {}",
         scripts.len()
     );
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_powershell::LANGUAGE.into())
-        .expect("grammar");
     for (line, script) in scripts {
-        let tree = parser.parse(&script, None).expect("a tree");
         assert!(
-            !tree.root_node().has_error(),
+            !powershell::parse(&script).root_node().has_error(),
             "windows-wdk.yml:{line}: {script}"
         );
     }
