@@ -201,9 +201,18 @@ fn config() -> impl Strategy<Value = Config> {
     .prop_map(|quota| Config { quota })
 }
 
+/// 192 sequences, or `PROPTEST_CASES` of them: an explicit `cases` in the config would
+/// otherwise override the variable, which proptest reads only into its default.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(192)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 192,
+        cases: cases(),
         max_shrink_iters: 4096,
         ..ProptestConfig::default()
     })]
