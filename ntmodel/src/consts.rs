@@ -86,6 +86,10 @@ pub const FILE_OPENED: u64 = 1;
 pub const EVENT_ALL_ACCESS: u32 = 0x001F_0003;
 pub const PROCESS_ALL_ACCESS: u32 = 0x001F_FFFF;
 pub const THREAD_ALL_ACCESS: u32 = 0x001F_FFFF;
+/// Access a process grants through `NtCurrentProcess()`.
+pub const CURRENT_PROCESS_ACCESS: u32 = PROCESS_ALL_ACCESS;
+/// Access a thread grants through `NtCurrentThread()`.
+pub const CURRENT_THREAD_ACCESS: u32 = THREAD_ALL_ACCESS;
 pub const KEY_ALL_ACCESS: u32 = 0x000F_003F;
 pub const KEY_WRITE: u32 = 0x0002_0006;
 

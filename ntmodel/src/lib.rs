@@ -39,29 +39,33 @@
 //! - Checks Windows makes by other means (static rules, enhanced I/O verification) are stops
 //!   with code [`codes::NTMODEL_CHECK`]: they only ever add failures.
 
+mod api;
 mod block;
+mod clock;
 mod consts;
+mod dispatcher;
 mod fields;
-mod files;
-mod handle_table;
-mod io;
-mod iomgr;
-mod ke;
-mod kernel;
+mod file_system;
+mod io_manager;
 mod loader;
-mod object;
-mod object_type;
+mod machine;
+mod names;
+mod object_manager;
+mod object_types;
 mod pool;
-mod process;
+mod processes;
 mod registry;
 mod report;
-mod test_api;
+mod requests;
+mod security;
 mod unicode;
-mod user;
 mod verifier;
 
 pub mod exports;
 
+pub use api::{
+    EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, PendingIrp, PreviousMode, Process, User,
+};
 pub use exports::ex::{
     DbgPrint, ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag, KeBugCheckEx,
     MmGetSystemRoutineAddress,
@@ -84,13 +88,11 @@ pub use exports::zw::{
     ZwCreateEvent, ZwCreateFile, ZwOpenKey, ZwQueryInformationFile, ZwQueryValueKey, ZwReadFile,
 };
 pub use loader::DriverEntryFn;
-pub use object_type::{
+pub use object_types::{
     ExEventObjectType, IoFileObjectType, ObjectTypeExport, PsProcessType, PsThreadType,
 };
 pub use pool::TagStats;
 pub use report::LeakReport;
-pub use test_api::{FileSecurity, Kernel, PreviousMode};
-pub use user::{EventKind, FileOpen, IoOutcome, PendingIrp, Process, User};
 pub use verifier::{Stop, codes};
 
 /// The names of every ntoskrnl symbol the model defines (routines and data), e.g. to check

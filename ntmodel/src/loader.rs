@@ -2,11 +2,12 @@
 //! the System process at `PASSIVE_LEVEL`, and the leak check after unload.
 use crate::block::Block;
 use crate::consts::{IO_TYPE_DRIVER, PASSIVE_LEVEL};
-use crate::io::DriverRecord;
-use crate::iomgr;
-use crate::kernel::{self, KernelInner};
+use crate::io_manager::DriverRecord;
+use crate::machine::context;
+use crate::machine::{Machine, Subsystems};
 use crate::pool::tag_text;
 use crate::report::LeakReport;
+use crate::requests;
 use crate::unicode::OwnedUnicode;
 use nt_bindings as nt;
 use std::mem::offset_of;
@@ -22,7 +23,7 @@ pub fn service_key(service: &str) -> String {
 }
 
 /// Builds the driver object and calls `DriverEntry` in the System process.
-pub fn load(kernel: &Arc<KernelInner>, service: &str, entry: DriverEntryFn) -> nt::NTSTATUS {
+pub fn load(machine: &Arc<Machine>, service: &str, entry: DriverEntryFn) -> nt::NTSTATUS {
     let name = OwnedUnicode::new(&format!("\\Driver\\{service}"));
     let registry_path = OwnedUnicode::new(&service_key(service));
     let block = Block::zeroed(size_of::<nt::DRIVER_OBJECT>() + size_of::<nt::_DRIVER_EXTENSION>());
@@ -61,7 +62,7 @@ pub fn load(kernel: &Arc<KernelInner>, service: &str, entry: DriverEntryFn) -> n
     unsafe { extension_pointer.write(extension) };
     let registry = registry_path.as_ptr();
     {
-        let mut state = kernel.lock();
+        let mut state = machine.lock();
         state.registry.create_key(&service_key(service));
         state.io.drivers.insert(
             block.addr(),
@@ -74,14 +75,14 @@ pub fn load(kernel: &Arc<KernelInner>, service: &str, entry: DriverEntryFn) -> n
             },
         );
     }
-    let guard = kernel::enter(kernel::system_context(kernel, PASSIVE_LEVEL));
+    let guard = context::enter(context::system_context(machine, PASSIVE_LEVEL));
     // SAFETY: DriverEntry is called as the I/O manager calls it: a fresh driver object and the
     // service's registry path, at PASSIVE_LEVEL in the System process.
     let status = unsafe { entry(driver_pointer, registry) };
-    iomgr::settle(kernel);
+    requests::settle(machine);
     drop(guard);
     if crate::consts::is_error(status) {
-        let mut state = kernel.lock();
+        let mut state = machine.lock();
         if let Some(record) = state.io.drivers.get_mut(&(driver_pointer as usize)) {
             record.loaded = false;
         }
@@ -94,9 +95,9 @@ pub fn load(kernel: &Arc<KernelInner>, service: &str, entry: DriverEntryFn) -> n
     clippy::result_large_err,
     reason = "the report is the point of the call"
 )]
-pub fn unload(kernel: &Arc<KernelInner>) -> Result<(), LeakReport> {
+pub fn unload(machine: &Arc<Machine>) -> Result<(), LeakReport> {
     let (driver, open_files) = {
-        let state = kernel.lock();
+        let state = machine.lock();
         let Some(driver) = state
             .io
             .drivers
@@ -136,14 +137,14 @@ pub fn unload(kernel: &Arc<KernelInner>) -> Result<(), LeakReport> {
             ..LeakReport::default()
         });
     };
-    let stops_before = kernel.lock().stops.len();
-    let guard = kernel::enter(kernel::system_context(kernel, PASSIVE_LEVEL));
+    let stops_before = machine.lock().verifier.stops.len();
+    let guard = context::enter(context::system_context(machine, PASSIVE_LEVEL));
     // SAFETY: DriverUnload is called as the I/O manager calls it, with its driver object, at
     // PASSIVE_LEVEL in the System process, when no file object is open on its devices.
     unsafe { routine(driver as nt::PDRIVER_OBJECT) };
-    iomgr::settle(kernel);
+    requests::settle(machine);
     drop(guard);
-    let mut state = kernel.lock();
+    let mut state = machine.lock();
     if let Some(record) = state.io.drivers.get_mut(&driver) {
         record.loaded = false;
     }
@@ -156,38 +157,43 @@ pub fn unload(kernel: &Arc<KernelInner>) -> Result<(), LeakReport> {
 }
 
 /// What the driver left behind after `DriverUnload`.
-fn collect_leaks(state: &crate::kernel::State, driver: usize, stops_before: usize) -> LeakReport {
+fn collect_leaks(state: &Subsystems, driver: usize, stops_before: usize) -> LeakReport {
     let mut report = LeakReport {
-        stops: state.stops.get(stops_before..).unwrap_or_default().to_vec(),
+        stops: state
+            .verifier
+            .stops
+            .get(stops_before..)
+            .unwrap_or_default()
+            .to_vec(),
         ..LeakReport::default()
     };
     let mut references: Vec<(String, usize, i64)> = state
-        .objects
+        .ob
         .iter()
         .filter(|(_, header)| header.driver_refs != 0)
         .map(|(address, header)| {
             (
                 header.kind.info().name.to_owned(),
-                *address,
+                address,
                 header.driver_refs,
             )
         })
         .collect();
     references.sort_by_key(|(_, address, _)| *address);
     report.references = references;
-    if let Some(system) = state.processes.get(&state.system_process) {
-        report.handles = system
-            .handles
-            .iter()
-            .filter(|(_, entry)| entry.by_driver)
-            .map(|(value, entry)| {
-                let kind = state
-                    .object(entry.object)
-                    .map_or("?", |header| header.kind.info().name);
-                (kind.to_owned(), value | crate::consts::KERNEL_HANDLE_FLAG)
-            })
-            .collect();
-    }
+    report.handles = state
+        .ob
+        .kernel_handles()
+        .into_iter()
+        .filter(|(_, entry)| entry.by_driver)
+        .map(|(value, entry)| {
+            let kind = state
+                .ob
+                .get(entry.object)
+                .map_or("?", |header| header.kind.info().name);
+            (kind.to_owned(), value)
+        })
+        .collect();
     report.pool = state
         .pool
         .outstanding(true)

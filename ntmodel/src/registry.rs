@@ -1,6 +1,6 @@
 //! The registry: keys addressed by full name (`\Registry\Machine\...`), values with a type and
 //! bytes. `ZwOpenKey` / `ZwQueryValueKey` are in `exports/zw.rs`.
-use crate::unicode::key;
+use crate::names::key;
 use std::collections::HashMap;
 
 /// A registry value.

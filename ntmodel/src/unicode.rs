@@ -88,8 +88,3 @@ pub unsafe fn read_object_attributes(
         attributes.RootDirectory as usize,
     ))
 }
-
-/// Case-insensitive key for a name.
-pub fn key(name: &str) -> String {
-    name.to_ascii_lowercase()
-}

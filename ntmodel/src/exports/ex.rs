@@ -1,6 +1,6 @@
 //! Executive exports: pool, `DbgPrint`, `KeBugCheckEx`, `MmGetSystemRoutineAddress`.
 use super::{bad_parameter, require_dispatch_or_below, routine_address, with_context};
-use crate::kernel::Context;
+use crate::machine::context::{self, Context};
 use crate::pool::{FreeError, tag_text};
 use crate::unicode::read_unicode;
 use crate::verifier::codes;
@@ -11,17 +11,17 @@ fn allocate(context: &Context, routine: &str, size: usize, tag: u32, zeroed: boo
     if !require_dispatch_or_below(context, routine) {
         return std::ptr::null_mut();
     }
-    let mut state = context.kernel.lock();
+    let mut state = context.machine.lock();
     if size == 0 {
-        state.stop(
+        state.verifier.stop(
             codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
-            [0x00, u64::from(crate::kernel::irql()), 0, 0],
+            [0x00, u64::from(context::irql()), 0, 0],
             format!("{routine}: zero-byte pool allocation"),
         );
         return std::ptr::null_mut();
     }
     if tag == 0 {
-        state.stop(
+        state.verifier.stop(
             codes::BAD_POOL_CALLER,
             [0x9B, 0, size as u64, 0],
             format!("{routine}: pool tag 0"),
@@ -84,19 +84,11 @@ pub unsafe extern "C" fn ExFreePoolWithTag(P: nt::PVOID, Tag: nt::ULONG) {
             return;
         }
         let address = P as usize;
-        let mut state = context.kernel.lock();
+        let mut state = context.machine.lock();
         if let Some(allocation) = state.pool.get(address) {
-            let end = address + allocation.size;
-            let armed: Vec<usize> = state
-                .ke
-                .timers
-                .keys()
-                .copied()
-                .filter(|timer| (address..end).contains(timer))
-                .collect();
-            for timer in armed {
-                state.ke.timers.remove(&timer);
-                state.stop(
+            let range = address..address + allocation.size;
+            for timer in state.ke.disarm_timers_in(range.clone()) {
+                state.verifier.stop(
                     codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
                     [0x15, timer as u64, 0, address as u64],
                     format!(
@@ -104,13 +96,8 @@ pub unsafe extern "C" fn ExFreePoolWithTag(P: nt::PVOID, Tag: nt::ULONG) {
                     ),
                 );
             }
-            let before = state.ke.dpc_queue.len();
-            state
-                .ke
-                .dpc_queue
-                .retain(|queued| !(address..end).contains(&queued.dpc));
-            if state.ke.dpc_queue.len() != before {
-                state.stop(
+            if state.ke.unqueue_dpcs_in(&range) {
+                state.verifier.stop(
                     codes::NTMODEL_CHECK,
                     [codes::MODEL_BAD_PARAMETER, address as u64, 0, 0],
                     format!("pool block {address:#x} freed while it holds a queued DPC"),
@@ -119,12 +106,12 @@ pub unsafe extern "C" fn ExFreePoolWithTag(P: nt::PVOID, Tag: nt::ULONG) {
         }
         match state.pool.free(address, Tag) {
             Ok(()) => {}
-            Err(FreeError::DoubleFree) => state.stop(
+            Err(FreeError::DoubleFree) => state.verifier.stop(
                 codes::BAD_POOL_CALLER,
                 [codes::POOL_DOUBLE_FREE, 0, address as u64, u64::from(Tag)],
                 format!("pool block {address:#x} freed twice"),
             ),
-            Err(FreeError::WrongTag(allocated)) => state.stop(
+            Err(FreeError::WrongTag(allocated)) => state.verifier.stop(
                 codes::BAD_POOL_CALLER,
                 [
                     codes::POOL_WRONG_TAG,
@@ -138,7 +125,7 @@ pub unsafe extern "C" fn ExFreePoolWithTag(P: nt::PVOID, Tag: nt::ULONG) {
                     tag_text(Tag)
                 ),
             ),
-            Err(FreeError::NotAllocated) => state.stop(
+            Err(FreeError::NotAllocated) => state.verifier.stop(
                 codes::BAD_POOL_CALLER,
                 [codes::POOL_BAD_ADDRESS, address as u64, 0, 0],
                 format!("ExFreePoolWithTag on {address:#x}, which the pool never allocated"),
@@ -170,7 +157,7 @@ pub unsafe extern "C" fn DbgPrint(Format: *const nt::CHAR, Argument: *const nt::
                 .to_string_lossy()
                 .into_owned()
         } else {
-            context.kernel.lock().stop(
+            context.machine.lock().verifier.stop(
                 codes::NTMODEL_CHECK,
                 [codes::MODEL_DBGPRINT_FORMAT, 0, 0, 0],
                 format!("DbgPrint with format {format:?}: the model only supports DbgPrint(\"%s\", text)"),
@@ -181,7 +168,7 @@ pub unsafe extern "C" fn DbgPrint(Format: *const nt::CHAR, Argument: *const nt::
         if std::env::var_os("NTMODEL_DBGPRINT").is_some() {
             eprintln!("[DbgPrint] {text}");
         }
-        context.kernel.lock().debug_log.push(text);
+        context.machine.lock().verifier.debug_print(text);
         0
     })
 }
@@ -220,7 +207,7 @@ pub unsafe extern "C" fn MmGetSystemRoutineAddress(
         let Some(name) = (unsafe { read_unicode(SystemRoutineName) }) else {
             return std::ptr::null_mut();
         };
-        if context.kernel.lock().hidden_routines.contains(&name) {
+        if context.machine.lock().hidden_routines.contains(&name) {
             return std::ptr::null_mut();
         }
         routine_address(&name).map_or(std::ptr::null_mut(), |address| address as nt::PVOID)

@@ -3,7 +3,8 @@
 use super::{bad_parameter, require_dispatch_or_below, require_passive, with_context};
 use crate::consts::USER_MODE;
 use crate::fields;
-use crate::iomgr;
+use crate::machine::context::Context;
+use crate::requests;
 use crate::unicode::read_unicode;
 use crate::verifier::codes;
 use nt_bindings as nt;
@@ -36,7 +37,7 @@ pub unsafe extern "C" fn IoCreateDevice(
         }
         // SAFETY: the caller passes NULL or a valid UNICODE_STRING.
         let name = unsafe { read_unicode(DeviceName) }.filter(|name| !name.is_empty());
-        let result = context.kernel.lock().create_device(
+        let result = context.machine.lock().io.create_device(
             DriverObject as usize,
             DeviceExtensionSize,
             name,
@@ -63,7 +64,12 @@ pub unsafe extern "C" fn IoCreateDevice(
 pub unsafe extern "C" fn IoDeleteDevice(DeviceObject: nt::PDEVICE_OBJECT) {
     with_context("IoDeleteDevice", |context| {
         require_passive(context, "IoDeleteDevice", codes::C4_IRQL_ZW_PASSIVE);
-        if !context.kernel.lock().delete_device(DeviceObject as usize) {
+        if !context
+            .machine
+            .lock()
+            .io
+            .delete_device(DeviceObject as usize)
+        {
             bad_parameter(
                 context,
                 "IoDeleteDevice",
@@ -96,7 +102,7 @@ pub unsafe extern "C" fn IoCreateSymbolicLink(
         if link.is_empty() {
             return nt::STATUS_OBJECT_NAME_INVALID;
         }
-        match context.kernel.lock().create_link(&link, &target, true) {
+        match context.machine.lock().io.create_link(&link, &target, true) {
             Ok(()) => nt::STATUS_SUCCESS,
             Err(status) => status,
         }
@@ -119,7 +125,7 @@ pub unsafe extern "C" fn IoDeleteSymbolicLink(
         let Some(link) = (unsafe { read_unicode(SymbolicLinkName) }) else {
             return nt::STATUS_INVALID_PARAMETER;
         };
-        match context.kernel.lock().delete_link(&link) {
+        match context.machine.lock().io.delete_link(&link) {
             Ok(()) => nt::STATUS_SUCCESS,
             Err(status) => status,
         }
@@ -134,7 +140,7 @@ pub unsafe extern "C" fn IoDeleteSymbolicLink(
 pub unsafe extern "C" fn IofCompleteRequest(Irp: nt::PIRP, PriorityBoost: nt::CCHAR) {
     let _ = PriorityBoost;
     with_context("IofCompleteRequest", |context| {
-        iomgr::complete(&context.kernel, Irp as usize);
+        requests::complete(&context.machine, Irp as usize);
     });
 }
 
@@ -146,14 +152,14 @@ pub extern "C" fn IoGetCurrentProcess() -> nt::PEPROCESS {
     })
 }
 
-fn requestor_process(context: &crate::kernel::Context, irp: usize) -> Option<usize> {
-    let state = context.kernel.lock();
+fn requestor_process(context: &Context, irp: usize) -> Option<usize> {
+    let state = context.machine.lock();
     if !state.io.irps.contains_key(&irp) {
         return None;
     }
     // SAFETY: a live IRP the model issued.
     let thread = unsafe { fields::irp_thread(irp) };
-    state.process_of_thread(thread)
+    state.ps.process_of_thread(thread)
 }
 
 /// `IoGetRequestorProcess`: the process of `Irp->Tail.Overlay.Thread`.
@@ -180,7 +186,7 @@ pub unsafe extern "C" fn IoIs32bitProcess(Irp: nt::PIRP) -> nt::BOOLEAN {
             Some(context.process)
         } else {
             let irp = Irp as usize;
-            let user = context.kernel.lock().io.irps.contains_key(&irp);
+            let user = context.machine.lock().io.irps.contains_key(&irp);
             // SAFETY: a live IRP the caller owns.
             let mode = user.then(|| unsafe { (*Irp).RequestorMode });
             if mode == Some(USER_MODE) {
@@ -189,12 +195,8 @@ pub unsafe extern "C" fn IoIs32bitProcess(Irp: nt::PIRP) -> nt::BOOLEAN {
                 None
             }
         };
-        let state = context.kernel.lock();
-        u8::from(
-            process
-                .and_then(|process| state.processes.get(&process))
-                .is_some_and(|process| process.wow64),
-        )
+        let state = context.machine.lock();
+        u8::from(process.is_some_and(|process| state.ps.is_wow64(process)))
     })
 }
 
@@ -206,7 +208,7 @@ pub unsafe extern "C" fn IoIs32bitProcess(Irp: nt::PIRP) -> nt::BOOLEAN {
 pub unsafe extern "C" fn IoAcquireCancelSpinLock(Irql: nt::PKIRQL) {
     with_context("IoAcquireCancelSpinLock", |context| {
         require_dispatch_or_below(context, "IoAcquireCancelSpinLock");
-        let old = iomgr::acquire_cancel_lock(&context.kernel);
+        let old = requests::acquire_cancel_lock(&context.machine);
         if Irql.is_null() {
             bad_parameter(context, "IoAcquireCancelSpinLock", "Irql is NULL");
         } else {
@@ -220,6 +222,6 @@ pub unsafe extern "C" fn IoAcquireCancelSpinLock(Irql: nt::PKIRQL) {
 #[unsafe(no_mangle)]
 pub extern "C" fn IoReleaseCancelSpinLock(Irql: nt::KIRQL) {
     with_context("IoReleaseCancelSpinLock", |context| {
-        iomgr::release_cancel_lock(&context.kernel, Irql);
+        requests::release_cancel_lock(&context.machine, Irql);
     });
 }

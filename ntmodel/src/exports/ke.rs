@@ -1,20 +1,23 @@
 //! Dispatcher exports: events, timers, DPCs, spin locks.
 use super::{bad_parameter, require_dispatch_or_below, with_context};
+use crate::clock;
 use crate::consts::{
     DISPATCH_LEVEL, EVENT_NOTIFICATION_OBJECT, EVENT_SYNCHRONIZATION_OBJECT,
     TIMER_NOTIFICATION_OBJECT, TIMER_SYNCHRONIZATION_OBJECT,
 };
+use crate::dispatcher::objects::{init_dpc_at, init_event_at, init_timer_at};
+use crate::dispatcher::thread_token;
 use crate::fields::signal_state;
-use crate::kernel::{self, Context};
+use crate::machine::context::{self, Context};
 use crate::verifier::codes;
 use nt_bindings as nt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Records a stop if `object` is the body of a deleted object (a stale pointer).
 fn check_not_deleted(context: &Context, routine: &str, object: usize) -> bool {
-    let mut state = context.kernel.lock();
-    if state.graveyard.contains_key(&object) {
-        state.stop(
+    let mut state = context.machine.lock();
+    if state.ob.was_deleted(object) {
+        state.verifier.stop(
             codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
             [codes::C4_BAD_REFERENCE_COUNT, object as u64, 0, 0],
             format!("{routine} on {object:#x}, an object already deleted (its last reference was dropped)"),
@@ -44,7 +47,7 @@ pub unsafe extern "C" fn KeInitializeEvent(
         } else {
             EVENT_SYNCHRONIZATION_OBJECT
         };
-        crate::ke::init_event_at(Event as usize, kind, State != 0);
+        init_event_at(Event as usize, kind, State != 0);
     });
 }
 
@@ -122,9 +125,9 @@ pub unsafe extern "C" fn KeInitializeTimerEx(Timer: nt::PKTIMER, Type: nt::TIMER
             return;
         }
         let timer = Timer as usize;
-        let mut state = context.kernel.lock();
-        if state.ke.timers.remove(&timer).is_some() {
-            state.stop(
+        let mut state = context.machine.lock();
+        if state.ke.cancel_timer(timer) {
+            state.verifier.stop(
                 codes::NTMODEL_CHECK,
                 [codes::MODEL_BAD_PARAMETER, timer as u64, 0, 0],
                 format!("KeInitializeTimerEx on the armed timer {timer:#x}"),
@@ -135,7 +138,7 @@ pub unsafe extern "C" fn KeInitializeTimerEx(Timer: nt::PKTIMER, Type: nt::TIMER
         } else {
             TIMER_SYNCHRONIZATION_OBJECT
         };
-        crate::ke::init_timer_at(timer, kind);
+        init_timer_at(timer, kind);
     });
 }
 
@@ -161,8 +164,9 @@ pub unsafe extern "C" fn KeSetTimer(
         let due = unsafe { DueTime.QuadPart };
         u8::from(
             context
-                .kernel
+                .machine
                 .lock()
+                .ke
                 .set_timer(Timer as usize, due, Dpc as usize),
         )
     })
@@ -176,15 +180,7 @@ pub unsafe extern "C" fn KeSetTimer(
 pub unsafe extern "C" fn KeCancelTimer(Timer: nt::PKTIMER) -> nt::BOOLEAN {
     with_context("KeCancelTimer", |context| {
         require_dispatch_or_below(context, "KeCancelTimer");
-        u8::from(
-            context
-                .kernel
-                .lock()
-                .ke
-                .timers
-                .remove(&(Timer as usize))
-                .is_some(),
-        )
+        u8::from(context.machine.lock().ke.cancel_timer(Timer as usize))
     })
 }
 
@@ -203,7 +199,7 @@ pub unsafe extern "C" fn KeInitializeDpc(
             bad_parameter(context, "KeInitializeDpc", "Dpc is NULL");
             return;
         }
-        crate::ke::init_dpc_at(Dpc as usize, DeferredRoutine, DeferredContext as usize);
+        init_dpc_at(Dpc as usize, DeferredRoutine, DeferredContext as usize);
     });
 }
 
@@ -211,15 +207,15 @@ pub unsafe extern "C" fn KeInitializeDpc(
 #[unsafe(no_mangle)]
 pub extern "C" fn KeFlushQueuedDpcs() {
     with_context("KeFlushQueuedDpcs", |context| {
-        if kernel::irql() != crate::consts::PASSIVE_LEVEL {
-            context.kernel.lock().stop(
+        if context::irql() != crate::consts::PASSIVE_LEVEL {
+            context.machine.lock().verifier.stop(
                 codes::NTMODEL_CHECK,
-                [codes::MODEL_WRONG_IRQL, u64::from(kernel::irql()), 0, 0],
+                [codes::MODEL_WRONG_IRQL, u64::from(context::irql()), 0, 0],
                 "KeFlushQueuedDpcs above PASSIVE_LEVEL (deadlocks on Windows)",
             );
             return;
         }
-        crate::ke::flush_dpcs(&context.kernel);
+        clock::flush_dpcs(&context.machine);
     });
 }
 
@@ -232,7 +228,7 @@ pub extern "C" fn KeFlushQueuedDpcs() {
 pub unsafe extern "C" fn KeAcquireSpinLockRaiseToDpc(SpinLock: nt::PKSPIN_LOCK) -> nt::KIRQL {
     with_context("KeAcquireSpinLockRaiseToDpc", |context| {
         require_dispatch_or_below(context, "KeAcquireSpinLockRaiseToDpc");
-        let old = kernel::set_irql(kernel::irql().max(DISPATCH_LEVEL));
+        let old = context::set_irql(context::irql().max(DISPATCH_LEVEL));
         if SpinLock.is_null() {
             bad_parameter(context, "KeAcquireSpinLockRaiseToDpc", "SpinLock is NULL");
             return old;
@@ -240,12 +236,12 @@ pub unsafe extern "C" fn KeAcquireSpinLockRaiseToDpc(SpinLock: nt::PKSPIN_LOCK) 
         // SAFETY: a KSPIN_LOCK is an aligned ULONG_PTR the caller keeps alive, accessed only
         // through the spin lock routines (atomically).
         let word = unsafe { AtomicUsize::from_ptr(SpinLock.cast::<usize>()) };
-        let token = crate::ke::thread_token();
+        let token = thread_token();
         loop {
             match word.compare_exchange_weak(0, token, Ordering::Acquire, Ordering::Relaxed) {
                 Ok(_) => return old,
                 Err(owner) if owner == token => {
-                    context.kernel.lock().stop(
+                    context.machine.lock().verifier.stop(
                         codes::NTMODEL_CHECK,
                         [codes::MODEL_SPIN_LOCK, SpinLock as u64, 0, 0],
                         "spin lock acquired recursively by the thread that holds it (deadlocks on Windows)",
@@ -271,21 +267,16 @@ pub unsafe extern "C" fn KeReleaseSpinLock(SpinLock: nt::PKSPIN_LOCK, NewIrql: n
             // SAFETY: as for KeAcquireSpinLockRaiseToDpc.
             let word = unsafe { AtomicUsize::from_ptr(SpinLock.cast::<usize>()) };
             if word
-                .compare_exchange(
-                    crate::ke::thread_token(),
-                    0,
-                    Ordering::Release,
-                    Ordering::Relaxed,
-                )
+                .compare_exchange(thread_token(), 0, Ordering::Release, Ordering::Relaxed)
                 .is_err()
             {
-                context.kernel.lock().stop(
+                context.machine.lock().verifier.stop(
                     codes::NTMODEL_CHECK,
                     [codes::MODEL_SPIN_LOCK, SpinLock as u64, 1, 0],
                     "KeReleaseSpinLock of a spin lock this thread does not hold",
                 );
             }
         }
-        kernel::set_irql(NewIrql);
+        context::set_irql(NewIrql);
     });
 }

@@ -11,12 +11,12 @@ pub mod ob;
 pub mod zw;
 
 use crate::consts::{DISPATCH_LEVEL, PASSIVE_LEVEL};
-use crate::kernel::{self, Context};
+use crate::machine::context::{self, Context};
 use crate::verifier::codes;
 
 /// Runs `f` with the current context, or aborts (no kernel on this thread).
 pub(crate) fn with_context<R>(routine: &str, f: impl FnOnce(&Context) -> R) -> R {
-    if let Some(context) = kernel::current() {
+    if let Some(context) = context::current() {
         f(&context)
     } else {
         eprintln!(
@@ -29,11 +29,11 @@ pub(crate) fn with_context<R>(routine: &str, f: impl FnOnce(&Context) -> R) -> R
 
 /// Records a DDI-compliance stop if the IRQL is above `PASSIVE_LEVEL`; `false` then.
 pub(crate) fn require_passive(context: &Context, routine: &str, subcode: u64) -> bool {
-    let irql = kernel::irql();
+    let irql = context::irql();
     if irql == PASSIVE_LEVEL {
         return true;
     }
-    context.kernel.lock().stop(
+    context.machine.lock().verifier.stop(
         codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
         [subcode, u64::from(irql), 0, 0],
         format!("{routine} called at IRQL {irql}; it must be called at PASSIVE_LEVEL"),
@@ -43,11 +43,11 @@ pub(crate) fn require_passive(context: &Context, routine: &str, subcode: u64) ->
 
 /// Records a model stop if the IRQL is above `DISPATCH_LEVEL`; `false` then.
 pub(crate) fn require_dispatch_or_below(context: &Context, routine: &str) -> bool {
-    let irql = kernel::irql();
+    let irql = context::irql();
     if irql <= DISPATCH_LEVEL {
         return true;
     }
-    context.kernel.lock().stop(
+    context.machine.lock().verifier.stop(
         codes::NTMODEL_CHECK,
         [
             codes::MODEL_WRONG_IRQL,
@@ -62,7 +62,7 @@ pub(crate) fn require_dispatch_or_below(context: &Context, routine: &str) -> boo
 
 /// Records a stop for a parameter Windows would fault on.
 pub(crate) fn bad_parameter(context: &Context, routine: &str, what: &str) {
-    context.kernel.lock().stop(
+    context.machine.lock().verifier.stop(
         codes::NTMODEL_CHECK,
         [codes::MODEL_BAD_PARAMETER, 0, 0, 0],
         format!("{routine}: {what}"),
@@ -194,19 +194,19 @@ pub(crate) fn routine_table() -> Vec<(&'static str, usize)> {
         ),
         (
             "ExEventObjectType",
-            std::ptr::from_ref(&crate::object_type::ExEventObjectType) as usize,
+            std::ptr::from_ref(&crate::object_types::ExEventObjectType) as usize,
         ),
         (
             "IoFileObjectType",
-            std::ptr::from_ref(&crate::object_type::IoFileObjectType) as usize,
+            std::ptr::from_ref(&crate::object_types::IoFileObjectType) as usize,
         ),
         (
             "PsProcessType",
-            std::ptr::from_ref(&crate::object_type::PsProcessType) as usize,
+            std::ptr::from_ref(&crate::object_types::PsProcessType) as usize,
         ),
         (
             "PsThreadType",
-            std::ptr::from_ref(&crate::object_type::PsThreadType) as usize,
+            std::ptr::from_ref(&crate::object_types::PsThreadType) as usize,
         ),
     ]
 }

@@ -1,11 +1,13 @@
 //! Object manager exports: references by handle and by pointer, dereference, opening a handle
 //! to an object, and closing handles (`ZwClose` / `NtClose` / `ObCloseHandle`).
 use super::{bad_parameter, require_dispatch_or_below, require_passive, with_context};
-use crate::consts::{CURRENT_PROCESS, CURRENT_THREAD, KERNEL_MODE, PASSIVE_LEVEL};
-use crate::iomgr;
-use crate::kernel::{self, Context, Deferred};
-use crate::object::{Closed, access_check, grant_unchecked, is_kernel_handle};
-use crate::object_type::ObjectKind;
+use crate::consts::{CURRENT_PROCESS, CURRENT_THREAD, KERNEL_MODE, PASSIVE_LEVEL, USER_MODE};
+use crate::machine::Deferred;
+use crate::machine::context::{self, Context};
+use crate::object_manager::is_kernel_handle;
+use crate::object_types::ObjectKind;
+use crate::requests;
+use crate::security::{access_check, grant_unchecked};
 use crate::verifier::codes;
 use nt_bindings as nt;
 
@@ -33,15 +35,15 @@ fn kind_argument(
 
 /// Records the stop for a pointer that is not a live object: C4/0x3F if it was one.
 fn not_an_object(context: &Context, routine: &str, object: usize) {
-    let mut state = context.kernel.lock();
-    if state.graveyard.contains_key(&object) {
-        state.stop(
+    let mut state = context.machine.lock();
+    if state.ob.was_deleted(object) {
+        state.verifier.stop(
             codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
             [codes::C4_BAD_REFERENCE_COUNT, object as u64, 0, 0],
             format!("{routine} on object {object:#x} whose reference count already dropped to zero (deleted)"),
         );
     } else {
-        state.stop(
+        state.verifier.stop(
             codes::NTMODEL_CHECK,
             [codes::MODEL_NOT_AN_OBJECT, object as u64, 0, 0],
             format!("{routine} on {object:#x}, which is not an object"),
@@ -54,10 +56,10 @@ fn run_or_defer(context: &Context, deferred: Option<Deferred>) {
     let Some(deferred) = deferred else {
         return;
     };
-    if kernel::irql() == PASSIVE_LEVEL {
-        iomgr::run_deferred_now(&context.kernel, deferred);
+    if context::irql() == PASSIVE_LEVEL {
+        requests::run_deferred_now(&context.machine, deferred);
     } else {
-        context.kernel.lock().deferred.push_back(deferred);
+        context.machine.lock().deferred.push_back(deferred);
     }
 }
 
@@ -96,11 +98,11 @@ pub unsafe extern "C" fn ObReferenceObjectByHandle(
         let mode = if AccessMode == KERNEL_MODE {
             KERNEL_MODE
         } else {
-            crate::consts::USER_MODE
+            USER_MODE
         };
-        let mut state = context.kernel.lock();
+        let mut state = context.machine.lock();
         if value == 0 {
-            state.stop(
+            state.verifier.stop(
                 codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
                 [codes::C4_NULL_HANDLE, 0, ObjectType as u64, 0],
                 "NULL handle passed to ObReferenceObjectByHandle",
@@ -109,9 +111,9 @@ pub unsafe extern "C" fn ObReferenceObjectByHandle(
             && !is_kernel_handle(value)
             && value != CURRENT_PROCESS
             && value != CURRENT_THREAD
-            && !state.is_system(context.process)
+            && !state.ps.is_system(context.process)
         {
-            state.stop(
+            state.verifier.stop(
                 codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
                 [codes::C4_USER_HANDLE_AS_KERNEL, value, context.process as u64, ObjectType as u64],
                 format!("driver referenced a user-mode handle ({value:#x}) as KernelMode in a user process (pass Irp->RequestorMode)"),
@@ -119,10 +121,11 @@ pub unsafe extern "C" fn ObReferenceObjectByHandle(
         } else if mode != KERNEL_MODE
             && is_kernel_handle(value)
             && state
-                .lookup_handle(state.system_process, value, KERNEL_MODE)
+                .ob
+                .lookup_handle(state.ps.system_process, value, KERNEL_MODE)
                 .is_some_and(|entry| entry.by_driver)
         {
-            state.stop(
+            state.verifier.stop(
                 codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
                 [
                     codes::C4_KERNEL_HANDLE_AS_USER,
@@ -133,7 +136,7 @@ pub unsafe extern "C" fn ObReferenceObjectByHandle(
                 format!("driver referenced its own kernel handle ({value:#x}) as UserMode"),
             );
         }
-        match state.reference_by_handle(
+        match state.ob.reference_by_handle(
             context.process,
             context.thread,
             value,
@@ -178,8 +181,8 @@ pub unsafe extern "C" fn ObReferenceObjectByPointer(
             Err(status) => return status,
         };
         let object = Object as usize;
-        let mut state = context.kernel.lock();
-        let Some(header) = state.object(object) else {
+        let mut state = context.machine.lock();
+        let Some(header) = state.ob.get(object) else {
             drop(state);
             not_an_object(context, "ObReferenceObjectByPointer", object);
             return nt::STATUS_INVALID_PARAMETER;
@@ -187,7 +190,7 @@ pub unsafe extern "C" fn ObReferenceObjectByPointer(
         if AccessMode != KERNEL_MODE && kind != Some(header.kind) {
             return nt::STATUS_OBJECT_TYPE_MISMATCH;
         }
-        state.add_reference(object, true);
+        state.ob.add_reference(object, true);
         nt::STATUS_SUCCESS
     })
 }
@@ -200,13 +203,13 @@ pub unsafe extern "C" fn ObReferenceObjectByPointer(
 pub unsafe extern "C" fn ObfReferenceObject(Object: nt::PVOID) -> nt::LONG_PTR {
     with_context("ObfReferenceObject", |context| {
         let object = Object as usize;
-        let mut state = context.kernel.lock();
-        if state.add_reference(object, true).is_none() {
+        let mut state = context.machine.lock();
+        if state.ob.add_reference(object, true).is_none() {
             drop(state);
             not_an_object(context, "ObfReferenceObject", object);
             return 0;
         }
-        state.object(object).map_or(0, |header| {
+        state.ob.get(object).map_or(0, |header| {
             nt::LONG_PTR::try_from(header.refs + u64::from(header.handles))
                 .unwrap_or(nt::LONG_PTR::MAX)
         })
@@ -222,17 +225,17 @@ pub unsafe extern "C" fn ObfReferenceObject(Object: nt::PVOID) -> nt::LONG_PTR {
 pub unsafe extern "C" fn ObfDereferenceObject(Object: nt::PVOID) -> nt::LONG_PTR {
     with_context("ObfDereferenceObject", |context| {
         let object = Object as usize;
-        let mut state = context.kernel.lock();
-        let handles = state.object(object).map_or(0, |header| header.handles);
+        let mut state = context.machine.lock();
+        let handles = state.ob.get(object).map_or(0, |header| header.handles);
         if let Ok((left, deferred)) = state.drop_reference(object, true) {
             drop(state);
             run_or_defer(context, deferred);
             return nt::LONG_PTR::try_from(left + u64::from(handles)).unwrap_or(nt::LONG_PTR::MAX);
         }
-        let live = state.object(object).is_some();
+        let live = state.ob.get(object).is_some();
         drop(state);
         if live {
-            context.kernel.lock().stop(
+            context.machine.lock().verifier.stop(
                 codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
                 [codes::C4_BAD_REFERENCE_COUNT, object as u64, 0, 0],
                 format!("ObDereferenceObject on {object:#x} without a reference to drop (more dereferences than references)"),
@@ -275,8 +278,8 @@ pub unsafe extern "C" fn ObOpenObjectByPointer(
             Err(status) => return status,
         };
         let object = Object as usize;
-        let mut state = context.kernel.lock();
-        let Some(header) = state.object(object) else {
+        let mut state = context.machine.lock();
+        let Some(header) = state.ob.get(object) else {
             drop(state);
             not_an_object(context, "ObOpenObjectByPointer", object);
             return nt::STATUS_INVALID_PARAMETER;
@@ -289,7 +292,7 @@ pub unsafe extern "C" fn ObOpenObjectByPointer(
         let kernel_handle = kernel_mode && HandleAttributes & nt::OBJ_KERNEL_HANDLE != 0;
         let desired = object_kind.map_generic(DesiredAccess);
         let granted = if !kernel_mode || HandleAttributes & nt::OBJ_FORCE_ACCESS_CHECK != 0 {
-            let user = state.user_of(context.process);
+            let user = state.ps.user_of(context.process);
             match access_check(object_kind, header.security.as_ref(), &user, desired) {
                 Ok(granted) => granted,
                 Err(status) => return status,
@@ -297,15 +300,15 @@ pub unsafe extern "C" fn ObOpenObjectByPointer(
         } else {
             grant_unchecked(object_kind, desired)
         };
-        if kernel_mode && !kernel_handle && !state.is_system(context.process) {
-            state.stop(
+        if kernel_mode && !kernel_handle && !state.ps.is_system(context.process) {
+            state.verifier.stop(
                 codes::NTMODEL_CHECK,
                 [codes::MODEL_PRIVATE_HANDLE_IN_USER_PROCESS, object as u64, context.process as u64, 0],
                 "ObOpenObjectByPointer(KernelMode) without OBJ_KERNEL_HANDLE in a user process: the driver's private handle would be visible to (and closable by) the user process",
             );
             return nt::STATUS_ACCESS_DENIED;
         }
-        let value = state.create_handle(
+        let value = state.ob.create_handle(
             context.process,
             object,
             granted,
@@ -319,74 +322,19 @@ pub unsafe extern "C" fn ObOpenObjectByPointer(
     })
 }
 
-/// Closes `value` as a caller in `mode`. From kernel mode an invalid (or protected) handle
-/// is bug check 0x93; NULL and pseudo-handles just fail.
-pub(crate) fn close(context: &Context, routine: &str, value: u64, mode: i8) -> nt::NTSTATUS {
-    let result = context
-        .kernel
-        .lock()
-        .close_handle(context.process, value, mode);
-    match result {
-        Err(status) => {
-            if mode == KERNEL_MODE
-                && value != 0
-                && value != CURRENT_PROCESS
-                && value != CURRENT_THREAD
-            {
-                context.kernel.lock().stop(
-                    codes::INVALID_KERNEL_HANDLE,
-                    [
-                        value,
-                        u64::from(status == crate::consts::STATUS_HANDLE_NOT_CLOSABLE),
-                        0,
-                        0,
-                    ],
-                    format!(
-                        "{routine} from kernel mode with an invalid or protected handle {value:#x}"
-                    ),
-                );
-            }
-            status
-        }
-        Ok(closed) => {
-            if let Closed::NeedsCleanup(file) = closed {
-                iomgr::cleanup(&context.kernel, file);
-            }
-            if kernel::irql() == PASSIVE_LEVEL {
-                let due: Vec<Deferred> = {
-                    let mut state = context.kernel.lock();
-                    let due: Vec<Deferred> = state
-                        .deferred
-                        .iter()
-                        .copied()
-                        .filter(|item| matches!(item, Deferred::Close(_)))
-                        .collect();
-                    state
-                        .deferred
-                        .retain(|item| !matches!(item, Deferred::Close(_)));
-                    due
-                };
-                for item in due {
-                    iomgr::run_deferred_now(&context.kernel, item);
-                }
-            }
-            nt::STATUS_SUCCESS
-        }
-    }
-}
-
 /// Records the model's stop for a `Zw` call on a handle of the user process's own table.
 pub(crate) fn check_user_handle_in_zw(context: &Context, routine: &str, value: u64) {
     if value == 0 || is_kernel_handle(value) || value == CURRENT_PROCESS || value == CURRENT_THREAD
     {
         return;
     }
-    let mut state = context.kernel.lock();
-    if state.is_system(context.process) || !state.handle_exists(context.process, value, KERNEL_MODE)
+    let mut state = context.machine.lock();
+    if state.ps.is_system(context.process)
+        || !state.ob.handle_exists(context.process, value, KERNEL_MODE)
     {
         return;
     }
-    state.stop(
+    state.verifier.stop(
         codes::NTMODEL_CHECK,
         [codes::MODEL_USER_HANDLE_IN_ZW, value, context.process as u64, 0],
         format!("{routine} (KernelMode, no access checks) on a handle ({value:#x}) of the user process's table"),
@@ -404,8 +352,8 @@ pub unsafe extern "C" fn ZwClose(Handle: nt::HANDLE) -> nt::NTSTATUS {
             return nt::STATUS_UNSUCCESSFUL;
         }
         check_user_handle_in_zw(context, "ZwClose", Handle as u64);
-        kernel::with_previous_mode(KERNEL_MODE, || {
-            close(context, "ZwClose", Handle as u64, KERNEL_MODE)
+        context::with_previous_mode(KERNEL_MODE, || {
+            requests::close_handle(context, "ZwClose", Handle as u64, KERNEL_MODE)
         })
     })
 }
@@ -420,7 +368,7 @@ pub unsafe extern "C" fn NtClose(Handle: nt::HANDLE) -> nt::NTSTATUS {
         if !require_passive(context, "NtClose", codes::C4_IRQL_ZW_PASSIVE) {
             return nt::STATUS_UNSUCCESSFUL;
         }
-        close(context, "NtClose", Handle as u64, context.previous_mode)
+        requests::close_handle(context, "NtClose", Handle as u64, context.previous_mode)
     })
 }
 
@@ -440,8 +388,8 @@ pub unsafe extern "C" fn ObCloseHandle(
         let mode = if PreviousMode == KERNEL_MODE {
             KERNEL_MODE
         } else {
-            crate::consts::USER_MODE
+            USER_MODE
         };
-        close(context, "ObCloseHandle", Handle as u64, mode)
+        requests::close_handle(context, "ObCloseHandle", Handle as u64, mode)
     })
 }

@@ -7,10 +7,12 @@ use crate::consts::{
     EVENT_NOTIFICATION_OBJECT, EVENT_SYNCHRONIZATION_OBJECT, KERNEL_MODE,
     STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS,
 };
-use crate::iomgr::{self, OpenRequest};
-use crate::kernel::{self, Context};
-use crate::object::{Extra, FileTarget, grant_unchecked};
-use crate::object_type::ObjectKind;
+use crate::dispatcher::objects::init_event_at;
+use crate::machine::context::{self, Context};
+use crate::object_manager::{Extra, FileTarget};
+use crate::object_types::ObjectKind;
+use crate::requests::{self, OpenRequest};
+use crate::security::grant_unchecked;
 use crate::unicode::{read_object_attributes, read_unicode};
 use crate::verifier::codes;
 use nt_bindings as nt;
@@ -32,11 +34,11 @@ fn check_private_handle(
     routine: &str,
     attributes: u32,
 ) -> Result<(), nt::NTSTATUS> {
-    let mut state = context.kernel.lock();
-    if attributes & nt::OBJ_KERNEL_HANDLE != 0 || state.is_system(context.process) {
+    let mut state = context.machine.lock();
+    if attributes & nt::OBJ_KERNEL_HANDLE != 0 || state.ps.is_system(context.process) {
         return Ok(());
     }
-    state.stop(
+    state.verifier.stop(
         codes::NTMODEL_CHECK,
         [codes::MODEL_PRIVATE_HANDLE_IN_USER_PROCESS, 0, context.process as u64, u64::from(attributes)],
         format!("{routine} without OBJ_KERNEL_HANDLE while a user process is current: the driver's private handle would be visible to (and closable by) the user process"),
@@ -92,15 +94,17 @@ pub unsafe extern "C" fn ZwCreateEvent(
         } else {
             EVENT_SYNCHRONIZATION_OBJECT
         };
-        crate::ke::init_event_at(block.addr(), kind, InitialState != 0);
-        let mut state = context.kernel.lock();
-        let object = state.insert_object(ObjectKind::Event, block, Extra::None, None, false);
+        init_event_at(block.addr(), kind, InitialState != 0);
+        let mut state = context.machine.lock();
+        let object = state
+            .ob
+            .insert(ObjectKind::Event, block, Extra::None, None, false);
         let granted = grant_unchecked(
             ObjectKind::Event,
             ObjectKind::Event.map_generic(DesiredAccess),
         );
         let kernel_handle = attributes & nt::OBJ_KERNEL_HANDLE != 0;
-        let handle = state.create_handle(
+        let handle = state.ob.create_handle(
             context.process,
             object,
             granted,
@@ -173,7 +177,9 @@ pub unsafe extern "C" fn ZwCreateFile(
             mode: KERNEL_MODE,
             by_driver: true,
         };
-        match kernel::with_previous_mode(KERNEL_MODE, || iomgr::open(&context.kernel, &request)) {
+        match context::with_previous_mode(KERNEL_MODE, || {
+            requests::open(&context.machine, &request)
+        }) {
             Ok((handle, information)) => {
                 // SAFETY: the caller passes a writable FileHandle.
                 unsafe { FileHandle.write(handle as nt::HANDLE) };
@@ -194,8 +200,9 @@ fn reference_for_zw(
     kind: ObjectKind,
 ) -> Result<usize, nt::NTSTATUS> {
     check_user_handle_in_zw(context, routine, handle as u64);
-    let mut state = context.kernel.lock();
+    let mut state = context.machine.lock();
     state
+        .ob
         .reference_by_handle(
             context.process,
             context.thread,
@@ -210,13 +217,13 @@ fn reference_for_zw(
 
 fn release_for_zw(context: &Context, object: usize) {
     let deferred = context
-        .kernel
+        .machine
         .lock()
         .drop_reference(object, false)
         .ok()
         .and_then(|(_, deferred)| deferred);
     if let Some(deferred) = deferred {
-        iomgr::run_deferred_now(&context.kernel, deferred);
+        requests::run_deferred_now(&context.machine, deferred);
     }
 }
 
@@ -273,8 +280,8 @@ fn read_file(
     length: nt::ULONG,
     byte_offset: nt::PLARGE_INTEGER,
 ) -> nt::NTSTATUS {
-    let state = context.kernel.lock();
-    let key = match state.object(file).map(|header| &header.extra) {
+    let state = context.machine.lock();
+    let key = match state.ob.get(file).map(|header| &header.extra) {
         Some(Extra::File(extra)) => match &extra.target {
             FileTarget::Disk(key) => key.clone(),
             FileTarget::Device(_) => return nt::STATUS_INVALID_DEVICE_REQUEST,
@@ -397,8 +404,8 @@ fn query_file(
             if length < size_of::<nt::FILE_STANDARD_INFORMATION>() {
                 return STATUS_INFO_LENGTH_MISMATCH;
             }
-            let state = context.kernel.lock();
-            let size = match state.object(file).map(|header| &header.extra) {
+            let state = context.machine.lock();
+            let size = match state.ob.get(file).map(|header| &header.extra) {
                 Some(Extra::File(extra)) => match &extra.target {
                     FileTarget::Disk(key) => {
                         state.files.get(key).map_or(0, |entry| entry.content.len())
@@ -435,7 +442,7 @@ fn query_file(
             if length < size_of::<nt::FILE_POSITION_INFORMATION>() {
                 return STATUS_INFO_LENGTH_MISMATCH;
             }
-            let _state = context.kernel.lock();
+            let _state = context.machine.lock();
             // SAFETY: a live file object (we hold a reference); the model alone writes it.
             let current = unsafe { (*file_pointer).CurrentByteOffset };
             let value = nt::FILE_POSITION_INFORMATION {
@@ -493,11 +500,11 @@ pub unsafe extern "C" fn ZwOpenKey(
         if let Err(status) = check_private_handle(context, "ZwOpenKey", attributes) {
             return status;
         }
-        let mut state = context.kernel.lock();
+        let mut state = context.machine.lock();
         if !state.registry.key_exists(&path) {
             return nt::STATUS_OBJECT_NAME_NOT_FOUND;
         }
-        let object = state.insert_object(
+        let object = state.ob.insert(
             ObjectKind::Key,
             Block::zeroed(64),
             Extra::Key(path),
@@ -505,7 +512,7 @@ pub unsafe extern "C" fn ZwOpenKey(
             false,
         );
         let granted = grant_unchecked(ObjectKind::Key, ObjectKind::Key.map_generic(DesiredAccess));
-        let handle = state.create_handle(
+        let handle = state.ob.create_handle(
             context.process,
             object,
             granted,
@@ -547,8 +554,8 @@ pub unsafe extern "C" fn ZwQueryValueKey(
         // SAFETY: the caller passes NULL or a valid string.
         let name = unsafe { read_unicode(ValueName) }.unwrap_or_default();
         let value = {
-            let state = context.kernel.lock();
-            match state.object(key).map(|header| &header.extra) {
+            let state = context.machine.lock();
+            match state.ob.get(key).map(|header| &header.extra) {
                 Some(Extra::Key(path)) => state.registry.value(path, &name).cloned(),
                 _ => None,
             }

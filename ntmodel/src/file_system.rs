@@ -1,8 +1,8 @@
 //! The file namespace: a few files with content, an owner and readers. Opening one checks
 //! access against the *current process's user* only when the previous mode is `UserMode` or
 //! the caller set `OBJ_FORCE_ACCESS_CHECK`.
-use crate::io::normalize_link;
-use crate::object::Security;
+use crate::names::normalize_link;
+use crate::security::Security;
 use std::collections::HashMap;
 
 /// One file.

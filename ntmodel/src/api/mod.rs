@@ -1,0 +1,8 @@
+//! The public API tests use: the kernel side ([`Kernel`]: load a driver, move the clock,
+//! inspect) and the user-mode side ([`Process`]: open, send IOCTLs, create and close handles).
+mod inspect;
+pub mod kernel;
+pub mod user;
+
+pub use kernel::{FileSecurity, Kernel, PreviousMode};
+pub use user::{EventKind, FileOpen, IoOutcome, PendingIrp, Process, User};

@@ -1,0 +1,113 @@
+//! Files and devices from user mode: `CreateFileW` (`NtCreateFile`), `DeviceIoControl`
+//! (`NtDeviceIoControlFile`) and `CancelIoEx` (`IoCancelIrp`).
+use super::{FileOpen, IoOutcome, PendingIrp, Process};
+use crate::consts::USER_MODE;
+use crate::requests::{self, OpenRequest, Outcome};
+use nt_bindings as nt;
+
+impl Process {
+    /// `CreateFile` on any path (`\\.\HandleGuard`, `\\.\HandleGuard\sub`, `\??\C:\x`) with
+    /// `FILE_OPEN`, synchronous I/O. Returns the handle.
+    ///
+    /// # Errors
+    /// The status the open failed with.
+    pub fn open(&self, path: &str, access: u32) -> Result<u64, nt::NTSTATUS> {
+        self.open_file(path, access, FileOpen::Synchronous)
+    }
+
+    /// Opens a path as [`Process::open`], choosing synchronous or overlapped I/O.
+    ///
+    /// # Errors
+    /// The status the open failed with (`STATUS_ACCESS_DENIED` if the user may not).
+    pub fn open_file(&self, path: &str, access: u32, how: FileOpen) -> Result<u64, nt::NTSTATUS> {
+        self.call("NtCreateFile", |inner, _| {
+            let options = match how {
+                FileOpen::Synchronous => nt::FILE_SYNCHRONOUS_IO_NONALERT,
+                FileOpen::Asynchronous => 0,
+            };
+            let request = OpenRequest {
+                path,
+                desired: access,
+                attributes: 0,
+                options: options | nt::FILE_NON_DIRECTORY_FILE,
+                disposition: nt::FILE_OPEN,
+                share: nt::FILE_SHARE_READ | nt::FILE_SHARE_WRITE,
+                mode: USER_MODE,
+                by_driver: false,
+            };
+            requests::open(inner, &request).map(|(handle, _)| handle)
+        })
+    }
+
+    /// `DeviceIoControl` on `handle` with `input`, asking for up to `output_len` bytes back.
+    /// A request that fails before reaching the driver (bad handle, wrong type, too little
+    /// access for the code's required access) is `Done` with that status.
+    #[must_use]
+    pub fn ioctl(&self, handle: u64, code: u32, input: &[u8], output_len: usize) -> IoOutcome {
+        self.device_control(handle, code, input, output_len, None)
+    }
+
+    /// As [`Process::ioctl`], but the driver's dispatch routine runs in `other`'s process and
+    /// thread: a request forwarded by a worker thread or an intermediate driver, where handle
+    /// values from the request mean nothing.
+    #[must_use]
+    pub fn ioctl_dispatched_in(
+        &self,
+        other: &Process,
+        handle: u64,
+        code: u32,
+        input: &[u8],
+        output_len: usize,
+    ) -> IoOutcome {
+        self.device_control(
+            handle,
+            code,
+            input,
+            output_len,
+            Some((other.eprocess, other.ethread)),
+        )
+    }
+
+    fn device_control(
+        &self,
+        handle: u64,
+        code: u32,
+        input: &[u8],
+        output_len: usize,
+        dispatch_in: Option<(usize, usize)>,
+    ) -> IoOutcome {
+        self.call(
+            "NtDeviceIoControlFile",
+            |inner, _| match requests::device_control(
+                inner,
+                handle,
+                code,
+                input,
+                output_len,
+                dispatch_in,
+            ) {
+                Ok(Outcome::Done(result)) => IoOutcome::Done {
+                    status: result.status,
+                    information: result.information,
+                    output: result.output,
+                },
+                Ok(Outcome::Pending(id)) => IoOutcome::Pending(PendingIrp {
+                    kernel: self.kernel.clone(),
+                    id,
+                }),
+                Err(status) => IoOutcome::Done {
+                    status,
+                    information: 0,
+                    output: Vec::new(),
+                },
+            },
+        )
+    }
+
+    /// `IoCancelIrp` for a pending request of this process (what `CancelIoEx` leads to).
+    /// Returns whether the driver's cancel routine was called.
+    #[must_use]
+    pub fn cancel(&self, pending: &PendingIrp) -> bool {
+        self.call("CancelIoEx", |inner, _| requests::cancel(inner, pending.id))
+    }
+}

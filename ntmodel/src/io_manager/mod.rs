@@ -1,0 +1,97 @@
+//! The I/O manager's tables: loaded drivers, their devices, symbolic links and the IRPs it
+//! issued (real `IRP` + `IO_STACK_LOCATION` allocations with stable addresses). The request
+//! flows that call into drivers are in `crate::requests`.
+mod devices;
+mod irps;
+mod links;
+
+pub use irps::{IrpKind, IrpRecord, IrpResult};
+pub use links::SymbolicLink;
+
+use crate::block::Block;
+use crate::unicode::OwnedUnicode;
+use nt_bindings as nt;
+use std::collections::HashMap;
+
+/// A loaded driver.
+#[derive(Debug)]
+pub struct DriverRecord {
+    /// `DRIVER_OBJECT` followed by its `DRIVER_EXTENSION`.
+    pub block: Block,
+    /// `\Driver\<name>` (kept alive for `DriverName`).
+    pub _name: OwnedUnicode,
+    /// The registry path passed to `DriverEntry` (kept alive).
+    pub _registry_path: OwnedUnicode,
+    /// Loaded and not yet unloaded.
+    pub loaded: bool,
+    /// The buffer of `DriverExtension->ServiceKeyName` (kept alive).
+    pub _service_buffer: Block,
+}
+
+/// A device object.
+#[derive(Debug)]
+pub struct DeviceRecord {
+    /// `DEVICE_OBJECT` followed by the device extension.
+    pub block: Block,
+    /// Its NT name, if named.
+    pub name: Option<String>,
+    /// Owning `DRIVER_OBJECT`.
+    pub driver: usize,
+    /// File objects opened on it and not yet deleted.
+    pub open_files: u32,
+    /// `IoDeleteDevice` was called; freed when the last file object goes.
+    pub deleted: bool,
+    /// Created with `Exclusive`.
+    pub exclusive: bool,
+}
+
+/// The I/O manager's state.
+#[derive(Debug, Default)]
+pub struct IoManager {
+    /// Loaded drivers by `DRIVER_OBJECT`.
+    pub drivers: HashMap<usize, DriverRecord>,
+    /// Devices by `DEVICE_OBJECT`.
+    pub devices: HashMap<usize, DeviceRecord>,
+    /// Device names (lower case) to devices.
+    pub device_names: HashMap<String, usize>,
+    /// Symbolic links by normalised lower-case name (`\??\x`).
+    pub links: HashMap<String, SymbolicLink>,
+    /// Live IRPs by address.
+    pub irps: HashMap<usize, IrpRecord>,
+    /// Results of finished IRPs by id, until a test takes them.
+    pub results: HashMap<u64, IrpResult>,
+    /// Finished IRP and deleted device memory, poisoned and kept so a stale pointer is
+    /// recognised.
+    pub retired: Vec<Block>,
+    /// Next IRP id.
+    next_irp: u64,
+}
+
+impl IoManager {
+    /// A file object on `device` is gone.
+    pub fn file_closed(&mut self, device: usize) {
+        let Some(record) = self.devices.get_mut(&device) else {
+            return;
+        };
+        record.open_files = record.open_files.saturating_sub(1);
+        let pointer = record.block.as_ptr::<nt::DEVICE_OBJECT>();
+        // SAFETY: the device block holds a DEVICE_OBJECT; the state lock serialises the
+        // model's accesses and the driver never writes ReferenceCount.
+        unsafe { (*pointer).ReferenceCount -= 1 };
+        if record.deleted && record.open_files == 0 {
+            self.free_device(device);
+        }
+    }
+
+    /// The devices of `driver` still present (not deleted).
+    pub fn devices_of(&self, driver: usize) -> Vec<usize> {
+        let mut list: Vec<usize> = self
+            .devices
+            .iter()
+            .filter(|(_, record)| record.driver == driver && !record.deleted)
+            .map(|(addr, _)| *addr)
+            .collect();
+        list.sort_unstable();
+        list
+    }
+}

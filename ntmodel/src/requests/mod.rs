@@ -1,0 +1,17 @@
+//! The I/O manager's request flows, the ones that call into drivers, by phase: create,
+//! device control, completion, cleanup and close, cancel; and the safe point where deferred
+//! work runs. The state lock is released around every call into a driver.
+mod cancel;
+mod cleanup_close;
+mod completion;
+mod create;
+mod device_control;
+mod dispatch;
+mod settle;
+
+pub use cancel::{acquire_cancel_lock, cancel, release_cancel_lock};
+pub use cleanup_close::{close_handle, run_deferred_now};
+pub use completion::complete;
+pub use create::{OpenRequest, open};
+pub use device_control::{Outcome, device_control};
+pub use settle::settle;
