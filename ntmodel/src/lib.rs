@@ -57,6 +57,7 @@ mod processes;
 mod registry;
 mod report;
 mod requests;
+mod routines;
 mod security;
 mod unicode;
 mod verifier;
@@ -84,13 +85,12 @@ pub use exports::ob::{
     NtClose, ObCloseHandle, ObOpenObjectByPointer, ObReferenceObjectByHandle,
     ObReferenceObjectByPointer, ObfDereferenceObject, ObfReferenceObject, ZwClose,
 };
+pub use exports::types::{ExEventObjectType, IoFileObjectType, PsProcessType, PsThreadType};
 pub use exports::zw::{
     ZwCreateEvent, ZwCreateFile, ZwOpenKey, ZwQueryInformationFile, ZwQueryValueKey, ZwReadFile,
 };
 pub use loader::DriverEntryFn;
-pub use object_types::{
-    ExEventObjectType, IoFileObjectType, ObjectTypeExport, PsProcessType, PsThreadType,
-};
+pub use object_types::ObjectTypeExport;
 pub use pool::TagStats;
 pub use report::LeakReport;
 pub use verifier::{Stop, codes};

@@ -1,9 +1,6 @@
-//! Object types: the four the driver imports as data (`ExEventObjectType`, `IoFileObjectType`,
-//! `PsProcessType`, `PsThreadType`) plus the registry key type, each with its generic mapping.
-//!
-//! The exported symbols hold the `POBJECT_TYPE` value itself (the driver reads them without a
-//! dereference, as a `raw-dylib` import is read on Windows). They are process-wide constants:
-//! a type is the same in every kernel instance.
+//! Object types: one type object per kind of object the model knows, with its name and its
+//! generic mapping. The ones ntoskrnl exports as data are defined in the export list
+//! (`crate::exports`) from [`ObjectTypeExport::of`].
 use crate::consts::{
     EVENT_ALL_ACCESS, KEY_ALL_ACCESS, KEY_WRITE, PROCESS_ALL_ACCESS, THREAD_ALL_ACCESS,
 };
@@ -80,6 +77,12 @@ pub struct ObjectTypeExport(nt::POBJECT_TYPE);
 unsafe impl Sync for ObjectTypeExport {}
 
 impl ObjectTypeExport {
+    /// The export of `kind`'s type object.
+    #[must_use]
+    pub const fn of(kind: ObjectKind) -> Self {
+        Self(std::ptr::from_ref(kind.info()).cast_mut().cast())
+    }
+
     /// The `POBJECT_TYPE` value.
     #[must_use]
     pub fn get(&self) -> nt::POBJECT_TYPE {
@@ -87,31 +90,10 @@ impl ObjectTypeExport {
     }
 }
 
-const fn export(info: &'static ObjectTypeInfo) -> ObjectTypeExport {
-    ObjectTypeExport(std::ptr::from_ref(info).cast_mut().cast())
-}
-
-/// `*ExEventObjectType`.
-#[unsafe(no_mangle)]
-#[allow(non_upper_case_globals)]
-pub static ExEventObjectType: ObjectTypeExport = export(&EVENT_TYPE);
-/// `*IoFileObjectType`.
-#[unsafe(no_mangle)]
-#[allow(non_upper_case_globals)]
-pub static IoFileObjectType: ObjectTypeExport = export(&FILE_TYPE);
-/// `*PsProcessType`.
-#[unsafe(no_mangle)]
-#[allow(non_upper_case_globals)]
-pub static PsProcessType: ObjectTypeExport = export(&PROCESS_TYPE);
-/// `*PsThreadType`.
-#[unsafe(no_mangle)]
-#[allow(non_upper_case_globals)]
-pub static PsThreadType: ObjectTypeExport = export(&THREAD_TYPE);
-
 impl ObjectKind {
     /// The type's descriptor.
     #[must_use]
-    pub fn info(self) -> &'static ObjectTypeInfo {
+    pub const fn info(self) -> &'static ObjectTypeInfo {
         match self {
             Self::Process => &PROCESS_TYPE,
             Self::Thread => &THREAD_TYPE,

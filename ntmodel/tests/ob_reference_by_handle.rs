@@ -1,5 +1,9 @@
-//! `ObReferenceObjectByHandle`, one test per row of the table in NT-SEMANTICS.md: status,
-//! reference-count change, `*Object` and `HandleInformation`.
+//! `ObReferenceObjectByHandle`, one test per row of NT's table for it (valid, too little
+//! access, wrong type, NULL type, NULL handle, kernel handle, pseudo-handles, closed, reused,
+//! foreign, tag bits, kernel-mode reference of a user handle, handle information, IRQL):
+//! status, reference-count change, `*Object` and `HandleInformation`.
+//!
+//! The file is longer than 400 lines because it is that one table, a test per row.
 mod common;
 
 use common::reference_by_handle;

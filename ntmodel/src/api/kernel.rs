@@ -106,6 +106,7 @@ impl Kernel {
     #[must_use]
     pub fn new() -> Self {
         std::hint::black_box(crate::exports::routine_table());
+        crate::routines::register_routine_lookup(crate::exports::routine_address);
         let state = Subsystems::boot();
         let inner = Arc::new(Machine::new(state));
         context::set_base(system_context(&inner, PASSIVE_LEVEL));

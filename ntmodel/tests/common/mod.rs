@@ -3,6 +3,7 @@
 #![allow(dead_code, non_snake_case, clippy::missing_safety_doc)]
 
 pub mod test_driver;
+pub mod wdm;
 
 use nt_bindings as nt;
 use ntmodel::{IoOutcome, Kernel, Process, User};
@@ -56,4 +57,34 @@ pub fn reference_by_handle(
     let written = (information.HandleAttributes != 0xAAAA || information.GrantedAccess != 0xBBBB)
         .then_some(information);
     (status, object as usize, written)
+}
+
+/// `ZwCreateFile(FILE_OPEN)` with `attributes` and `options`: (status, handle).
+pub fn zw_create_file(
+    attributes: &mut nt::OBJECT_ATTRIBUTES,
+    access: u32,
+    options: u32,
+) -> (nt::NTSTATUS, u64) {
+    let mut handle: nt::HANDLE = std::ptr::null_mut();
+    let mut iosb = nt::IO_STATUS_BLOCK {
+        __bindgen_anon_1: nt::_IO_STATUS_BLOCK__bindgen_ty_1 { Status: -1 },
+        Information: 0,
+    };
+    // SAFETY: valid pointers for the call.
+    let status = unsafe {
+        ntmodel::ZwCreateFile(
+            &raw mut handle,
+            access,
+            attributes,
+            &raw mut iosb,
+            std::ptr::null_mut(),
+            0,
+            nt::FILE_SHARE_READ,
+            nt::FILE_OPEN,
+            options,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    (status, handle as u64)
 }
