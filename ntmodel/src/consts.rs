@@ -13,7 +13,12 @@ macro_rules! status {
 status! {
     STATUS_INVALID_INFO_CLASS = 0xC000_0003,
     STATUS_INFO_LENGTH_MISMATCH = 0xC000_0004,
+    STATUS_INVALID_CID = 0xC000_000B,
     STATUS_NO_SUCH_DEVICE = 0xC000_000E,
+    STATUS_MUTANT_NOT_OWNED = 0xC000_0046,
+    STATUS_SEMAPHORE_LIMIT_EXCEEDED = 0xC000_0047,
+    STATUS_INVALID_PARAMETER_4 = 0xC000_00F2,
+    STATUS_IMAGE_ALREADY_LOADED = 0xC000_010E,
     STATUS_HANDLE_NOT_CLOSABLE = 0xC000_0235,
 }
 
@@ -82,20 +87,18 @@ pub const FILE_SYNCHRONOUS_IO_ALERT: u32 = 0x10;
 /// `FILE_OPENED` in `IoStatus.Information` of a create.
 pub const FILE_OPENED: u64 = 1;
 
-/// Full-access masks per object type.
-pub const EVENT_ALL_ACCESS: u32 = 0x001F_0003;
-pub const PROCESS_ALL_ACCESS: u32 = 0x001F_FFFF;
-pub const THREAD_ALL_ACCESS: u32 = 0x001F_FFFF;
 /// Access a process grants through `NtCurrentProcess()`.
-pub const CURRENT_PROCESS_ACCESS: u32 = PROCESS_ALL_ACCESS;
+pub const CURRENT_PROCESS_ACCESS: u32 = crate::rights::PROCESS_ALL_ACCESS;
 /// Access a thread grants through `NtCurrentThread()`.
-pub const CURRENT_THREAD_ACCESS: u32 = THREAD_ALL_ACCESS;
-pub const KEY_ALL_ACCESS: u32 = 0x000F_003F;
-pub const KEY_WRITE: u32 = 0x0002_0006;
+pub const CURRENT_THREAD_ACCESS: u32 = crate::rights::THREAD_ALL_ACCESS;
 
 /// Dispatcher object types in `DISPATCHER_HEADER::Type`.
 pub const EVENT_NOTIFICATION_OBJECT: u8 = 0;
 pub const EVENT_SYNCHRONIZATION_OBJECT: u8 = 1;
+pub const MUTANT_OBJECT: u8 = 2;
+pub const PROCESS_OBJECT: u8 = 3;
+pub const SEMAPHORE_OBJECT: u8 = 5;
+pub const THREAD_OBJECT: u8 = 6;
 pub const TIMER_NOTIFICATION_OBJECT: u8 = 8;
 pub const TIMER_SYNCHRONIZATION_OBJECT: u8 = 9;
 /// `DpcObject` in `KDPC::Type`.

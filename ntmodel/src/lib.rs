@@ -57,6 +57,7 @@ mod processes;
 mod registry;
 mod report;
 mod requests;
+mod rights;
 mod routines;
 mod security;
 mod unicode;
@@ -65,7 +66,8 @@ mod verifier;
 pub mod exports;
 
 pub use api::{
-    EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, PendingIrp, PreviousMode, Process, User,
+    EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, PendingIrp, PreviousMode, Process,
+    TimerKind, User,
 };
 pub use exports::ex::{
     DbgPrint, ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag, KeBugCheckEx,
@@ -85,7 +87,10 @@ pub use exports::ob::{
     NtClose, ObCloseHandle, ObOpenObjectByPointer, ObReferenceObjectByHandle,
     ObReferenceObjectByPointer, ObfDereferenceObject, ObfReferenceObject, ZwClose,
 };
-pub use exports::types::{ExEventObjectType, IoFileObjectType, PsProcessType, PsThreadType};
+pub use exports::types::{
+    CmKeyObjectType, ExEventObjectType, ExSemaphoreObjectType, IoFileObjectType,
+    MmSectionObjectType, PsProcessType, PsThreadType,
+};
 pub use exports::zw::{
     ZwCreateEvent, ZwCreateFile, ZwOpenKey, ZwQueryInformationFile, ZwQueryValueKey, ZwReadFile,
 };
@@ -112,7 +117,9 @@ pub mod constants {
         OBJ_PROTECT_CLOSE,
     };
     pub use crate::consts::{
-        STATUS_HANDLE_NOT_CLOSABLE, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS,
-        STATUS_NO_SUCH_DEVICE,
+        STATUS_HANDLE_NOT_CLOSABLE, STATUS_IMAGE_ALREADY_LOADED, STATUS_INFO_LENGTH_MISMATCH,
+        STATUS_INVALID_CID, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER_4,
+        STATUS_MUTANT_NOT_OWNED, STATUS_NO_SUCH_DEVICE, STATUS_SEMAPHORE_LIMIT_EXCEEDED,
     };
+    pub use crate::rights::*;
 }

@@ -220,7 +220,7 @@ fn collect_leaks(state: &Subsystems, driver: usize, stops_before: usize) -> Leak
         .filter(|link| link.by_driver)
         .map(|link| link.name.clone())
         .collect();
-    report.armed_timers = state.ke.timers.len();
+    report.armed_timers = state.ke.driver_timers();
     report.queued_dpcs = state.ke.dpc_queue.len();
     report.pending_irps = state
         .io

@@ -98,6 +98,22 @@ impl Processes {
         self.threads.get(&thread)
     }
 
+    /// The process with id `pid`.
+    pub fn find_process(&self, pid: u32) -> Option<usize> {
+        self.records
+            .iter()
+            .find(|(_, record)| record.pid == pid)
+            .map(|(process, _)| *process)
+    }
+
+    /// The thread with id `tid`.
+    pub fn find_thread(&self, tid: u32) -> Option<usize> {
+        self.threads
+            .iter()
+            .find(|(_, record)| record.tid == tid)
+            .map(|(thread, _)| *thread)
+    }
+
     /// The user of `process` ("" if unknown).
     pub fn user_of(&self, process: usize) -> String {
         self.records

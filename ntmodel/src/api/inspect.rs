@@ -2,12 +2,13 @@
 //! pool accounting, the debug log, verifier stops, timers, IRPs, devices and links.
 use super::kernel::{Kernel, list};
 use crate::block::Block;
-use crate::consts::{EVENT_ALL_ACCESS, EVENT_NOTIFICATION_OBJECT};
+use crate::consts::EVENT_NOTIFICATION_OBJECT;
 use crate::dispatcher::objects::init_event_at;
 use crate::names::key;
 use crate::object_manager::Extra;
 use crate::object_types::ObjectKind;
 use crate::pool::TagStats;
+use crate::rights::EVENT_ALL_ACCESS;
 use crate::verifier::Stop;
 use nt_bindings as nt;
 

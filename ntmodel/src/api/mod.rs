@@ -5,4 +5,4 @@ pub mod kernel;
 pub mod user;
 
 pub use kernel::{FileSecurity, Kernel, PreviousMode};
-pub use user::{EventKind, FileOpen, IoOutcome, PendingIrp, Process, User};
+pub use user::{EventKind, FileOpen, IoOutcome, PendingIrp, Process, TimerKind, User};

@@ -3,6 +3,7 @@
 //! [`objects`] initialises and reads them. Running DPC routines (which calls driver code) is
 //! `crate::clock`'s job.
 pub mod objects;
+pub mod waits;
 
 use crate::consts::BOOT_TIME;
 use crate::fields;
@@ -21,6 +22,8 @@ pub struct ArmedTimer {
     pub dpc: usize,
     /// Arming order, to fire equal due times in order.
     pub order: u64,
+    /// Armed by a driver (`KeSetTimer`), not by a program (`NtSetTimer`).
+    pub by_driver: bool,
 }
 
 /// A DPC waiting to run.
@@ -98,8 +101,9 @@ impl Dispatcher {
         }
     }
 
-    /// `KeSetTimer`: arms (or re-arms) `timer`; returns whether it was already armed.
-    pub fn set_timer(&mut self, timer: usize, due_time: i64, dpc: usize) -> bool {
+    /// `KeSetTimer` / `NtSetTimer`: arms (or re-arms) `timer` (negative `due_time`: relative,
+    /// in 100 ns; else absolute system time); returns whether it was already armed.
+    pub fn set_timer(&mut self, timer: usize, due_time: i64, dpc: usize, by_driver: bool) -> bool {
         let was_armed = self.timers.remove(&timer).is_some();
         let due = if due_time < 0 {
             self.now.saturating_add(due_time.unsigned_abs())
@@ -115,6 +119,7 @@ impl Dispatcher {
             due,
             dpc,
             order: self.order,
+            by_driver,
         };
         if due <= self.now {
             self.expire_timer(timer, armed);
@@ -136,6 +141,11 @@ impl Dispatcher {
             .filter(|(_, armed)| armed.due <= limit)
             .min_by_key(|(_, armed)| (armed.due, armed.order))
             .map(|(timer, armed)| (*timer, *armed))
+    }
+
+    /// Timers a driver armed and that are still armed.
+    pub fn driver_timers(&self) -> usize {
+        self.timers.values().filter(|armed| armed.by_driver).count()
     }
 
     /// Disarms every timer inside `range` (memory being freed); returns their addresses.

@@ -1,6 +1,7 @@
-//! Dispatcher objects in the driver's own memory: initialising the `DISPATCHER_HEADER` of an
-//! event or timer and a `KDPC`, and reading and writing their fields by offset.
-use crate::consts::DPC_OBJECT;
+//! Dispatcher objects in memory the driver or the model owns: initialising the
+//! `DISPATCHER_HEADER` of an event, timer, semaphore, mutant, process or thread and a `KDPC`,
+//! and reading and writing their fields by offset.
+use crate::consts::{DPC_OBJECT, MUTANT_OBJECT, SEMAPHORE_OBJECT};
 use nt_bindings as nt;
 use std::mem::offset_of;
 
@@ -68,4 +69,40 @@ pub fn init_dpc_at(dpc: usize, routine: nt::PKDEFERRED_ROUTINE, context: usize) 
     write_at::<usize>(dpc, offset_of!(nt::KDPC, SystemArgument1), 0);
     write_at::<usize>(dpc, offset_of!(nt::KDPC, SystemArgument2), 0);
     write_at::<usize>(dpc, offset_of!(nt::KDPC, DpcData), 0);
+}
+
+/// Size of a `KMUTANT` on x64: header, `MutantListEntry`, `OwnerThread`, `Abandoned`,
+/// `ApcDisable`.
+pub const KMUTANT_SIZE: usize = 56;
+/// Offset of `KMUTANT::OwnerThread`.
+pub const KMUTANT_OWNER: usize = size_of::<nt::DISPATCHER_HEADER>() + size_of::<nt::LIST_ENTRY>();
+/// Offset of `KSEMAPHORE::Limit`.
+pub const KSEMAPHORE_LIMIT: usize = offset_of!(nt::_KSEMAPHORE, Limit);
+
+/// `KeInitializeSemaphore` on the `KSEMAPHORE` at `semaphore`.
+pub fn init_semaphore_at(semaphore: usize, count: i32, limit: i32) {
+    init_dispatcher_header(
+        semaphore,
+        SEMAPHORE_OBJECT,
+        u8::try_from(size_of::<nt::_KSEMAPHORE>() / 4).unwrap_or(0),
+        count,
+    );
+    write_at::<i32>(semaphore, KSEMAPHORE_LIMIT, limit);
+}
+
+/// `KeInitializeMutant` on the `KMUTANT` at `mutant`, owned by `owner` (a `PETHREAD`) or free.
+pub fn init_mutant_at(mutant: usize, owner: Option<usize>) {
+    init_dispatcher_header(
+        mutant,
+        MUTANT_OBJECT,
+        u8::try_from(KMUTANT_SIZE / 4).unwrap_or(0),
+        i32::from(owner.is_none()),
+    );
+    write_at::<usize>(mutant, KMUTANT_OWNER, owner.unwrap_or(0));
+}
+
+/// The dispatcher header at the start of a `KPROCESS` / `KTHREAD` (not signaled until it
+/// ends).
+pub fn init_process_or_thread_at(object: usize, kind: u8) {
+    init_dispatcher_header(object, kind, 0, 0);
 }

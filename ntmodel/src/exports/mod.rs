@@ -17,10 +17,16 @@ exports! {
         /// `raw-dylib` import is read on Windows). They are process-wide constants: a type is
         /// the same in every kernel instance.
         types {
+            /// `*CmKeyObjectType`.
+            static CmKeyObjectType = ObjectKind::Key;
             /// `*ExEventObjectType`.
             static ExEventObjectType = ObjectKind::Event;
+            /// `*ExSemaphoreObjectType`.
+            static ExSemaphoreObjectType = ObjectKind::Semaphore;
             /// `*IoFileObjectType`.
             static IoFileObjectType = ObjectKind::File;
+            /// `*MmSectionObjectType`.
+            static MmSectionObjectType = ObjectKind::Section;
             /// `*PsProcessType`.
             static PsProcessType = ObjectKind::Process;
             /// `*PsThreadType`.

@@ -1,5 +1,6 @@
-//! Symbolic links (`IoCreateSymbolicLink`), by normalised name: `\DosDevices\X`,
-//! `\GLOBAL??\X` and `\??\X` are one name.
+//! Symbolic links by normalised name (`\DosDevices\X`, `\GLOBAL??\X` and `\??\X` are one
+//! name), each with its symbolic link object; creating and deleting one (which involves the
+//! object manager) is in `crate::machine::namespace`.
 use super::IoManager;
 use crate::names::normalize_link;
 use nt_bindings as nt;
@@ -13,36 +14,31 @@ pub struct SymbolicLink {
     pub target: String,
     /// Created by the driver.
     pub by_driver: bool,
+    /// Its symbolic link object (`ObjectKind::SymbolicLink`).
+    pub object: usize,
 }
 
 impl IoManager {
-    /// `IoCreateSymbolicLink`.
-    pub fn create_link(
-        &mut self,
-        name: &str,
-        target: &str,
-        by_driver: bool,
-    ) -> Result<(), nt::NTSTATUS> {
-        let normalized = normalize_link(name);
+    /// Whether a link named `name` exists.
+    pub fn link_exists(&self, name: &str) -> bool {
+        self.links.contains_key(&normalize_link(name))
+    }
+
+    /// Records the link named `name` (its object is `link.object`); a name that exists
+    /// collides.
+    pub fn add_link(&mut self, link: SymbolicLink) -> Result<(), nt::NTSTATUS> {
+        let normalized = normalize_link(&link.name);
         if self.links.contains_key(&normalized) {
             return Err(nt::STATUS_OBJECT_NAME_COLLISION);
         }
-        self.links.insert(
-            normalized,
-            SymbolicLink {
-                name: name.to_owned(),
-                target: target.to_owned(),
-                by_driver,
-            },
-        );
+        self.links.insert(normalized, link);
         Ok(())
     }
 
-    /// `IoDeleteSymbolicLink`.
-    pub fn delete_link(&mut self, name: &str) -> Result<(), nt::NTSTATUS> {
+    /// Removes the link named `name` and returns it.
+    pub fn remove_link(&mut self, name: &str) -> Result<SymbolicLink, nt::NTSTATUS> {
         self.links
             .remove(&normalize_link(name))
-            .map(|_| ())
             .ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)
     }
 

@@ -4,6 +4,8 @@
 //! deleted.
 use super::{Deferred, Subsystems};
 use crate::block::Block;
+use crate::consts::{PROCESS_OBJECT, THREAD_OBJECT};
+use crate::dispatcher::objects::init_process_or_thread_at;
 use crate::object_manager::{Extra, FileExtra, FileTarget};
 use crate::object_types::ObjectKind;
 use crate::security::Security;
@@ -25,9 +27,11 @@ pub enum Closed {
 impl Subsystems {
     /// Creates a process with one thread; returns (`PEPROCESS`, `PETHREAD`).
     pub fn create_process(&mut self, name: &str, user: &str, wow64: bool) -> (usize, usize) {
+        let body = Block::zeroed(BODY_SIZE);
+        init_process_or_thread_at(body.addr(), PROCESS_OBJECT);
         let process = self.ob.insert(
             ObjectKind::Process,
-            Block::zeroed(BODY_SIZE),
+            body,
             Extra::None,
             Some(Security::owned_by(user)),
             true,
@@ -41,9 +45,11 @@ impl Subsystems {
     /// Adds a thread to `process`.
     pub fn create_thread(&mut self, process: usize) -> usize {
         let user = self.ps.user_of(process);
+        let body = Block::zeroed(BODY_SIZE);
+        init_process_or_thread_at(body.addr(), THREAD_OBJECT);
         let thread = self.ob.insert(
             ObjectKind::Thread,
-            Block::zeroed(BODY_SIZE),
+            body,
             Extra::None,
             Some(Security::owned_by(&user)),
             true,
@@ -85,8 +91,16 @@ impl Subsystems {
         Ok((left, self.release_if_unused(addr)))
     }
 
-    /// Removes an object for good; a file object on a device stops counting against it.
+    /// Removes an object for good; a file object on a device stops counting against it, and
+    /// a timer object is cancelled.
     pub fn delete_object(&mut self, addr: usize) {
+        if self
+            .ob
+            .get_any(addr)
+            .is_some_and(|header| header.kind == ObjectKind::Timer)
+        {
+            self.ke.cancel_timer(addr);
+        }
         if let Some(Extra::File(file)) = self.ob.delete(addr)
             && let FileTarget::Device(device) = file.target
         {

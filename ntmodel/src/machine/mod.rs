@@ -67,6 +67,7 @@ impl Subsystems {
         state.ps.system_process = process;
         state.ps.system_thread = thread;
         state.ob.set_system_process(process);
+        state.create_directories();
         state
     }
 }

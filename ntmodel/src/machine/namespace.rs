@@ -1,8 +1,28 @@
-//! Resolving a name: an NT or Win32 path, through the symbolic links of `\??`, to a file of
-//! the file namespace or to a device and the rest of the path.
+//! The object namespace, where it crosses subsystems: the object directories created at boot,
+//! symbolic links (an I/O manager record and an object-manager object each), and resolving an
+//! NT or Win32 path through the links of `\??` to a file of the file namespace or to a
+//! device and the rest of the path.
 use super::Subsystems;
+use crate::block::Block;
+use crate::io_manager::SymbolicLink;
 use crate::names::{key, normalize_link, nt_path};
+use crate::object_manager::Extra;
+use crate::object_types::ObjectKind;
 use nt_bindings as nt;
+
+/// The object directories every machine has.
+const DIRECTORIES: [&str; 7] = [
+    "\\",
+    "\\Device",
+    "\\Driver",
+    "\\GLOBAL??",
+    "\\BaseNamedObjects",
+    "\\KernelObjects",
+    "\\ObjectTypes",
+];
+
+/// Size of the opaque `OBJECT_SYMBOLIC_LINK` body.
+const LINK_BODY_SIZE: usize = 32;
 
 /// Where a path leads.
 #[derive(Debug, PartialEq, Eq)]
@@ -14,6 +34,59 @@ pub enum Resolved {
 }
 
 impl Subsystems {
+    /// Creates the object directories of a fresh machine.
+    pub fn create_directories(&mut self) {
+        for name in DIRECTORIES {
+            self.ob.add_directory(name);
+        }
+    }
+
+    /// `IoCreateSymbolicLink`: the link object (permanent) and the link.
+    pub fn create_symbolic_link(
+        &mut self,
+        name: &str,
+        target: &str,
+        by_driver: bool,
+    ) -> Result<(), nt::NTSTATUS> {
+        if self.io.link_exists(name) {
+            return Err(nt::STATUS_OBJECT_NAME_COLLISION);
+        }
+        let object = self.ob.insert(
+            ObjectKind::SymbolicLink,
+            Block::zeroed(LINK_BODY_SIZE),
+            Extra::SymbolicLink(name.to_owned()),
+            None,
+            true,
+        );
+        self.io.add_link(SymbolicLink {
+            name: name.to_owned(),
+            target: target.to_owned(),
+            by_driver,
+            object,
+        })
+    }
+
+    /// `IoDeleteSymbolicLink`: the name goes at once; the object is made temporary and goes
+    /// when no handle or reference is left.
+    pub fn delete_symbolic_link(&mut self, name: &str) -> Result<(), nt::NTSTATUS> {
+        let link = self.io.remove_link(name)?;
+        self.ob.make_temporary(link.object);
+        if let Some(deferred) = self.release_if_unused(link.object) {
+            self.deferred.push_back(deferred);
+        }
+        Ok(())
+    }
+
+    /// The object named `name` of `kind` (a symbolic link or an object directory).
+    pub fn named_object(&self, kind: ObjectKind, name: &str) -> Result<usize, nt::NTSTATUS> {
+        let found = match kind {
+            ObjectKind::SymbolicLink => self.io.link(name).map(|link| link.object),
+            ObjectKind::Directory => self.ob.directory(name),
+            _ => None,
+        };
+        found.ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)
+    }
+
     /// Resolves an NT or Win32 path through symbolic links to a device or a file.
     pub fn resolve(&self, path: &str) -> Result<Resolved, nt::NTSTATUS> {
         let mut path = nt_path(path);

@@ -13,10 +13,28 @@ mod handles;
 pub use handles::is_kernel_handle;
 
 use crate::block::Block;
+use crate::names::key;
 use crate::object_types::ObjectKind;
 use crate::security::Security;
 use handle_table::HandleTable;
 use std::collections::HashMap;
+
+/// Size of the opaque `OBJECT_DIRECTORY` body.
+const DIRECTORY_BODY_SIZE: usize = 64;
+
+/// The key a directory is filed under: lower case, no trailing `\`, `\??` for its aliases.
+fn normalize_directory(name: &str) -> String {
+    let lower = key(name);
+    let trimmed = if lower.len() > 1 {
+        lower.trim_end_matches('\\')
+    } else {
+        lower.as_str()
+    };
+    match trimmed {
+        "\\global??" | "\\dosdevices" => "\\??".to_owned(),
+        other => other.to_owned(),
+    }
+}
 
 /// What an object is, beyond its body block.
 #[derive(Debug)]
@@ -27,6 +45,12 @@ pub enum Extra {
     File(FileExtra),
     /// A registry key: its full path.
     Key(String),
+    /// A symbolic link object: the link's name.
+    SymbolicLink(String),
+    /// An object directory: its name.
+    Directory(String),
+    /// A section.
+    Section,
 }
 
 /// What a file object is opened on.
@@ -85,6 +109,21 @@ pub struct ObjectHeader {
 }
 
 impl ObjectHeader {
+    /// The object's name, for the kinds that have one in the model (a key's path, a link's or
+    /// a directory's name, a file's path or the rest of a device path).
+    pub fn name(&self) -> Option<String> {
+        match &self.extra {
+            Extra::Key(name) | Extra::SymbolicLink(name) | Extra::Directory(name) => {
+                Some(name.clone())
+            }
+            Extra::File(file) => match &file.target {
+                FileTarget::Disk(path) => Some(path.clone()),
+                FileTarget::Device(_) => None,
+            },
+            Extra::None | Extra::Section => None,
+        }
+    }
+
     /// The file-object state, if this is a file object.
     pub fn file(&self) -> Option<&FileExtra> {
         match &self.extra {
@@ -105,6 +144,8 @@ pub struct ObjectManager {
     tables: HashMap<usize, HandleTable>,
     /// The System process, whose table is the kernel handle table.
     system_process: usize,
+    /// Object directories by lower-case name (`\device`, `\??`, ...).
+    directories: HashMap<String, usize>,
 }
 
 impl ObjectManager {
@@ -203,6 +244,32 @@ impl ObjectManager {
         self.objects.get(&addr).is_some_and(|header| {
             header.refs == 0 && header.handles == 0 && !header.permanent && !header.deleting
         })
+    }
+
+    /// Makes a permanent object temporary (`ObMakeTemporaryObject`): it goes when unused.
+    pub fn make_temporary(&mut self, addr: usize) {
+        if let Some(header) = self.objects.get_mut(&addr) {
+            header.permanent = false;
+        }
+    }
+
+    /// Adds the object directory `name` (a permanent object anyone may open).
+    pub fn add_directory(&mut self, name: &str) -> usize {
+        let key = normalize_directory(name);
+        let object = self.insert(
+            ObjectKind::Directory,
+            Block::zeroed(DIRECTORY_BODY_SIZE),
+            Extra::Directory(name.to_owned()),
+            None,
+            true,
+        );
+        self.directories.insert(key, object);
+        object
+    }
+
+    /// The object directory named `name` (`\GLOBAL??` and `\DosDevices` are `\??`).
+    pub fn directory(&self, name: &str) -> Option<usize> {
+        self.directories.get(&normalize_directory(name)).copied()
     }
 
     /// Marks the object as going: it is no longer live, but stays until [`Self::delete`].

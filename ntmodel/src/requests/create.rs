@@ -107,7 +107,8 @@ struct OpenPlan {
 }
 
 /// Opens `request.path` for the current process: a file of the namespace or a device (then
-/// `IRP_MJ_CREATE` goes to its driver). Returns (handle, `IoStatus.Information`).
+/// `IRP_MJ_CREATE` goes to its driver). Returns (handle, `IoStatus.Information`). A user-mode
+/// caller asking for synchronous I/O without `SYNCHRONIZE` gets `STATUS_INVALID_PARAMETER`.
 pub fn open(machine: &Arc<Machine>, request: &OpenRequest<'_>) -> Result<(u64, u64), nt::NTSTATUS> {
     let plan = OpenPlan {
         context: context()?,
@@ -119,6 +120,11 @@ pub fn open(machine: &Arc<Machine>, request: &OpenRequest<'_>) -> Result<(u64, u
             != 0,
         desired: ObjectKind::File.map_generic(request.desired),
     };
+    if request.mode == USER_MODE && plan.synchronous && request.desired & nt::SYNCHRONIZE == 0 {
+        // IoCreateFile's parameter checks for a user-mode caller: synchronous I/O needs
+        // SYNCHRONIZE in the desired access as given (kernel-mode callers are trusted).
+        return Err(nt::STATUS_INVALID_PARAMETER);
+    }
     let mut state = machine.lock();
     match state.resolve(request.path)? {
         Resolved::Disk(key) => open_disk(&mut state, &plan, request, key),

@@ -104,7 +104,11 @@ pub unsafe fn IoCreateSymbolicLink(
     if link.is_empty() {
         return nt::STATUS_OBJECT_NAME_INVALID;
     }
-    match context.machine.lock().io.create_link(&link, &target, true) {
+    match context
+        .machine
+        .lock()
+        .create_symbolic_link(&link, &target, true)
+    {
         Ok(()) => nt::STATUS_SUCCESS,
         Err(status) => status,
     }
@@ -122,7 +126,7 @@ pub unsafe fn IoDeleteSymbolicLink(
     let Some(link) = (unsafe { read_unicode(SymbolicLinkName) }) else {
         return nt::STATUS_INVALID_PARAMETER;
     };
-    match context.machine.lock().io.delete_link(&link) {
+    match context.machine.lock().delete_symbolic_link(&link) {
         Ok(()) => nt::STATUS_SUCCESS,
         Err(status) => status,
     }

@@ -138,7 +138,7 @@ pub unsafe fn KeSetTimer(
             .machine
             .lock()
             .ke
-            .set_timer(Timer as usize, due, Dpc as usize),
+            .set_timer(Timer as usize, due, Dpc as usize, true),
     )
 }
 

@@ -88,3 +88,23 @@ pub fn zw_create_file(
     };
     (status, handle as u64)
 }
+
+/// `ObReferenceObjectByHandle(handle, access, object_type, UserMode)` in `process`'s context,
+/// as a driver's dispatch routine would call it; a reference taken is dropped again. The
+/// status.
+pub fn reference_as_user(
+    kernel: &Kernel,
+    process: &Process,
+    handle: u64,
+    access: u32,
+    object_type: nt::POBJECT_TYPE,
+) -> nt::NTSTATUS {
+    kernel.run_in(process, ntmodel::PreviousMode::UserMode, || {
+        let (status, object, _) = reference_by_handle(handle, access, object_type, 1);
+        if status == nt::STATUS_SUCCESS {
+            // SAFETY: the reference just taken.
+            unsafe { ntmodel::ObfDereferenceObject(object as nt::PVOID) };
+        }
+        status
+    })
+}

@@ -1,4 +1,4 @@
-//! Files and devices from user mode: `CreateFileW` (`NtCreateFile`), `DeviceIoControl`
+//! Files and devices from user mode: `CreateFileW` and `NtCreateFile`, `DeviceIoControl`
 //! (`NtDeviceIoControlFile`) and `CancelIoEx` (`IoCancelIrp`).
 use super::{FileOpen, IoOutcome, PendingIrp, Process};
 use crate::consts::USER_MODE;
@@ -6,8 +6,9 @@ use crate::requests::{self, OpenRequest, Outcome};
 use nt_bindings as nt;
 
 impl Process {
-    /// `CreateFile` on any path (`\\.\HandleGuard`, `\\.\HandleGuard\sub`, `\??\C:\x`) with
-    /// `FILE_OPEN`, synchronous I/O. Returns the handle.
+    /// `CreateFileW` on any path (`\\.\HandleGuard`, `\\.\HandleGuard\sub`, `\??\C:\x`) with
+    /// `OPEN_EXISTING`, synchronous I/O. As `CreateFileW` does, `SYNCHRONIZE |
+    /// FILE_READ_ATTRIBUTES` is added to `access`. Returns the handle.
     ///
     /// # Errors
     /// The status the open failed with.
@@ -15,12 +16,43 @@ impl Process {
         self.open_file(path, access, FileOpen::Synchronous)
     }
 
-    /// Opens a path as [`Process::open`], choosing synchronous or overlapped I/O.
+    /// Opens a path as [`Process::open`] (`CreateFileW`, which adds `SYNCHRONIZE |
+    /// FILE_READ_ATTRIBUTES`), choosing synchronous or overlapped I/O.
     ///
     /// # Errors
     /// The status the open failed with (`STATUS_ACCESS_DENIED` if the user may not).
     pub fn open_file(&self, path: &str, access: u32, how: FileOpen) -> Result<u64, nt::NTSTATUS> {
-        self.call("NtCreateFile", |inner, _| {
+        self.create_file(
+            "CreateFileW",
+            path,
+            access | nt::SYNCHRONIZE | nt::FILE_READ_ATTRIBUTES,
+            how,
+        )
+    }
+
+    /// `NtCreateFile(FILE_OPEN)` with exactly `access`: nothing is added, so a synchronous
+    /// open without `SYNCHRONIZE` fails with `STATUS_INVALID_PARAMETER`, and an overlapped
+    /// one can make a handle with less access than `CreateFileW` ever asks for.
+    ///
+    /// # Errors
+    /// The status the open failed with.
+    pub fn nt_create_file(
+        &self,
+        path: &str,
+        access: u32,
+        how: FileOpen,
+    ) -> Result<u64, nt::NTSTATUS> {
+        self.create_file("NtCreateFile", path, access, how)
+    }
+
+    fn create_file(
+        &self,
+        what: &str,
+        path: &str,
+        access: u32,
+        how: FileOpen,
+    ) -> Result<u64, nt::NTSTATUS> {
+        self.call(what, |inner, _| {
             let options = match how {
                 FileOpen::Synchronous => nt::FILE_SYNCHRONOUS_IO_NONALERT,
                 FileOpen::Asynchronous => 0,

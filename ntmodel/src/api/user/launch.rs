@@ -6,6 +6,7 @@ use super::{Process, User};
 use crate::api::kernel::{Kernel, PreviousMode};
 use crate::consts::{KERNEL_MODE, PASSIVE_LEVEL};
 use crate::machine::context::{self, Context};
+use crate::object_manager::ObjectHeader;
 use crate::requests;
 use std::sync::Arc;
 
@@ -95,5 +96,28 @@ impl Kernel {
             .ob
             .lookup_handle(process.eprocess(), handle, KERNEL_MODE)
             .map(|entry| entry.object)
+    }
+
+    /// The type name (`"Event"`, `"Key"`, ...) of the object `handle` of `process` names.
+    #[must_use]
+    pub fn object_type_of(&self, process: &Process, handle: u64) -> Option<&'static str> {
+        let object = self.object_of(process, handle)?;
+        self.inner
+            .lock()
+            .ob
+            .get(object)
+            .map(|header| header.kind.info().name)
+    }
+
+    /// The name of the object `handle` of `process` names, for the kinds that have one (a
+    /// key's path, a symbolic link's or a directory's name, a file's path).
+    #[must_use]
+    pub fn object_name_of(&self, process: &Process, handle: u64) -> Option<String> {
+        let object = self.object_of(process, handle)?;
+        self.inner
+            .lock()
+            .ob
+            .get(object)
+            .and_then(ObjectHeader::name)
     }
 }

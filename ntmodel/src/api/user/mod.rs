@@ -6,9 +6,13 @@
 //!
 //! The boundary: this module uses the kernel side (`api::kernel`, the subsystems and the
 //! request flows); nothing on the kernel side uses it.
+mod events;
+mod handles;
 mod io;
 mod launch;
 mod objects;
+mod sync;
+mod waits;
 
 use crate::api::kernel::Kernel;
 use crate::consts::{PASSIVE_LEVEL, USER_MODE};
@@ -43,6 +47,15 @@ pub enum EventKind {
     /// `NotificationEvent`.
     Notification,
     /// `SynchronizationEvent`.
+    Synchronization,
+}
+
+/// Notification (stays signaled) or synchronization (reset by a satisfied wait) timer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerKind {
+    /// `NotificationTimer`.
+    Notification,
+    /// `SynchronizationTimer`.
     Synchronization,
 }
 

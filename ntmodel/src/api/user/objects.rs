@@ -1,245 +1,110 @@
-//! Objects and handles from user mode: creating events, setting, resetting and waiting on
-//! them, duplicating and closing handles, the pseudo-handles, and process exit.
-use super::{EventKind, PendingIrp, Process};
+//! Opening the other kinds of object a program can hold a handle to: processes and threads by
+//! id (`NtOpenProcess`, `NtOpenThread`), registry keys (`NtOpenKey`), symbolic links
+//! (`NtOpenSymbolicLinkObject`), object directories (`NtOpenDirectoryObject`), and creating
+//! pagefile-backed sections (`NtCreateSection`).
+use super::Process;
+use super::handles::{insert_with_handle, open_existing};
 use crate::block::Block;
-use crate::consts::{
-    CURRENT_PROCESS, CURRENT_THREAD, EVENT_NOTIFICATION_OBJECT, EVENT_SYNCHRONIZATION_OBJECT,
-    USER_MODE,
-};
-use crate::dispatcher::objects::init_event_at;
-use crate::fields;
-use crate::machine::context::Context;
+use crate::consts::{STATUS_INVALID_CID, STATUS_INVALID_PARAMETER_4};
 use crate::object_manager::Extra;
 use crate::object_types::ObjectKind;
-use crate::requests;
-use crate::security::{access_check, grant_unchecked};
 use nt_bindings as nt;
-use std::sync::atomic::Ordering;
 
-/// The event a user handle names, checked as `NtSetEvent` & co. check it (`UserMode`).
-fn event_of(context: &Context, handle: u64, access: u32) -> Result<usize, nt::NTSTATUS> {
-    let mut state = context.machine.lock();
-    let referenced = state.ob.reference_by_handle(
-        context.process,
-        context.thread,
-        handle,
-        access,
-        Some(ObjectKind::Event),
-        USER_MODE,
-        false,
-    )?;
-    // Drop the reference at once: the event stays alive through the handle.
-    let _ = state.drop_reference(referenced.object, false);
-    Ok(referenced.object)
-}
+/// Size of the opaque section and key bodies.
+const BODY_SIZE: usize = 64;
 
 impl Process {
-    /// `NtCreateEvent` (unnamed): returns the handle, with `access` (generic rights mapped).
-    #[must_use]
-    pub fn create_event(&self, access: u32, kind: EventKind, initial: bool) -> u64 {
-        self.call("NtCreateEvent", |inner, context| {
-            let block = Block::zeroed(size_of::<nt::KEVENT>());
-            let type_code = match kind {
-                EventKind::Notification => EVENT_NOTIFICATION_OBJECT,
-                EventKind::Synchronization => EVENT_SYNCHRONIZATION_OBJECT,
-            };
-            init_event_at(block.addr(), type_code, initial);
-            let mut state = inner.lock();
-            let object = state
-                .ob
-                .insert(ObjectKind::Event, block, Extra::None, None, false);
-            let granted = grant_unchecked(ObjectKind::Event, ObjectKind::Event.map_generic(access));
-            state
-                .ob
-                .create_handle(context.process, object, granted, 0, false, false)
-        })
-    }
-
-    /// `NtClose` from user mode.
-    #[must_use]
-    pub fn close(&self, handle: u64) -> nt::NTSTATUS {
-        self.call("NtClose", |_, context| {
-            requests::close_handle(context, "NtClose", handle, USER_MODE)
-        })
-    }
-
-    /// `NtSetEvent`: needs `EVENT_MODIFY_STATE`.
-    #[must_use]
-    pub fn set_event(&self, handle: u64) -> nt::NTSTATUS {
-        self.call("NtSetEvent", |_, context| {
-            match event_of(context, handle, nt::EVENT_MODIFY_STATE) {
-                Ok(event) => {
-                    // SAFETY: a live event object's body is a KEVENT; the handle keeps it alive.
-                    unsafe { fields::signal_state(event) }.store(1, Ordering::Release);
-                    nt::STATUS_SUCCESS
-                }
-                Err(status) => status,
-            }
-        })
-    }
-
-    /// `NtResetEvent`: needs `EVENT_MODIFY_STATE`.
-    #[must_use]
-    pub fn reset_event(&self, handle: u64) -> nt::NTSTATUS {
-        self.call("NtResetEvent", |_, context| {
-            match event_of(context, handle, nt::EVENT_MODIFY_STATE) {
-                Ok(event) => {
-                    // SAFETY: as in set_event.
-                    unsafe { fields::signal_state(event) }.store(0, Ordering::Release);
-                    nt::STATUS_SUCCESS
-                }
-                Err(status) => status,
-            }
-        })
-    }
-
-    /// `WaitForSingleObject(handle, 0)`: needs `SYNCHRONIZE`; `Ok(true)` if signaled (a
-    /// synchronization event is then reset).
+    /// `NtOpenProcess` of the process with id `pid`: `access` (generic rights mapped) is
+    /// checked against that process's security (its user and SYSTEM have full access).
     ///
     /// # Errors
-    /// `STATUS_INVALID_HANDLE`, `STATUS_OBJECT_TYPE_MISMATCH`, `STATUS_ACCESS_DENIED`.
-    pub fn wait(&self, handle: u64) -> Result<bool, nt::NTSTATUS> {
-        self.call("NtWaitForSingleObject", |_, context| {
-            let event = event_of(context, handle, nt::SYNCHRONIZE)?;
-            // SAFETY: as in set_event.
-            let state = unsafe { fields::signal_state(event) };
-            let event_type = {
-                let pointer = event as *const u8;
-                // SAFETY: DISPATCHER_HEADER.Type is the first byte of a live KEVENT.
-                unsafe { pointer.read() }
-            };
-            if event_type == crate::consts::EVENT_SYNCHRONIZATION_OBJECT {
-                Ok(state.swap(0, Ordering::AcqRel) != 0)
-            } else {
-                Ok(state.load(Ordering::Acquire) != 0)
-            }
-        })
-    }
-
-    /// Whether the event `handle` names is signaled: an observer for tests, no access needed
-    /// (the handle must still be a valid event handle of this process).
-    ///
-    /// # Errors
-    /// `STATUS_INVALID_HANDLE` or `STATUS_OBJECT_TYPE_MISMATCH`.
-    pub fn is_signaled(&self, handle: u64) -> Result<bool, nt::NTSTATUS> {
-        self.call("is_signaled", |_, context| {
-            let event = event_of(context, handle, 0)?;
-            // SAFETY: as in set_event.
-            Ok(unsafe { fields::signal_state(event) }.load(Ordering::Acquire) != 0)
-        })
-    }
-
-    /// `NtDuplicateObject` within this process with `access` (generic rights mapped). As on
-    /// Windows, the new access is checked against the object's security, not the source
-    /// handle's access.
-    ///
-    /// # Errors
-    /// `STATUS_INVALID_HANDLE` or `STATUS_ACCESS_DENIED`.
-    pub fn duplicate(&self, handle: u64, access: u32) -> Result<u64, nt::NTSTATUS> {
-        self.call("NtDuplicateObject", |_, context| {
+    /// `STATUS_INVALID_CID` for an unknown id, `STATUS_ACCESS_DENIED`.
+    pub fn open_process(&self, access: u32, pid: u32) -> Result<u64, nt::NTSTATUS> {
+        self.call("NtOpenProcess", |_, context| {
             let mut state = context.machine.lock();
-            let entry = state
-                .ob
-                .lookup_handle(context.process, handle, USER_MODE)
-                .ok_or(nt::STATUS_INVALID_HANDLE)?;
-            let header = state
-                .ob
-                .get(entry.object)
-                .ok_or(nt::STATUS_INVALID_HANDLE)?;
-            let kind = header.kind;
-            let user = state.ps.user_of(context.process);
-            let granted = access_check(
-                kind,
-                header.security.as_ref(),
-                &user,
-                kind.map_generic(access),
-            )?;
-            Ok(state
-                .ob
-                .create_handle(context.process, entry.object, granted, 0, false, false))
+            let process = state.ps.find_process(pid).ok_or(STATUS_INVALID_CID)?;
+            open_existing(&mut state, context, process, access)
         })
     }
 
-    /// `NtDuplicateObject` with `DUPLICATE_SAME_ACCESS`.
+    /// `NtOpenThread` of the thread with id `tid`, checked as [`Process::open_process`].
     ///
     /// # Errors
-    /// `STATUS_INVALID_HANDLE`.
-    pub fn duplicate_same_access(&self, handle: u64) -> Result<u64, nt::NTSTATUS> {
-        self.call("NtDuplicateObject", |_, context| {
+    /// `STATUS_INVALID_CID` for an unknown id, `STATUS_ACCESS_DENIED`.
+    pub fn open_thread(&self, access: u32, tid: u32) -> Result<u64, nt::NTSTATUS> {
+        self.call("NtOpenThread", |_, context| {
             let mut state = context.machine.lock();
-            let entry = state
-                .ob
-                .lookup_handle(context.process, handle, USER_MODE)
-                .ok_or(nt::STATUS_INVALID_HANDLE)?;
-            Ok(state.ob.create_handle(
-                context.process,
-                entry.object,
-                entry.granted,
-                entry.attributes,
-                false,
-                false,
+            let thread = state.ps.find_thread(tid).ok_or(STATUS_INVALID_CID)?;
+            open_existing(&mut state, context, thread, access)
+        })
+    }
+
+    /// `NtOpenKey` of an existing key by full name (`\Registry\Machine\...`); keys have no
+    /// security descriptor in the model.
+    ///
+    /// # Errors
+    /// `STATUS_OBJECT_NAME_NOT_FOUND`.
+    pub fn open_key(&self, path: &str, access: u32) -> Result<u64, nt::NTSTATUS> {
+        self.call("NtOpenKey", |_, context| {
+            let mut state = context.machine.lock();
+            if !state.registry.key_exists(path) {
+                return Err(nt::STATUS_OBJECT_NAME_NOT_FOUND);
+            }
+            Ok(insert_with_handle(
+                &mut state,
+                context,
+                ObjectKind::Key,
+                Block::zeroed(BODY_SIZE),
+                Extra::Key(path.to_owned()),
+                access,
             ))
         })
     }
 
-    /// The granted access of one of this process's handles, `None` if it is not one.
-    #[must_use]
-    pub fn granted_access(&self, handle: u64) -> Option<u32> {
-        self.kernel
-            .inner
-            .lock()
-            .ob
-            .lookup_handle(self.eprocess, handle, USER_MODE)
-            .map(|entry| entry.granted)
+    /// `NtOpenSymbolicLinkObject` of a link (`\??\X`, `\GLOBAL??\X`, `\DosDevices\X`).
+    ///
+    /// # Errors
+    /// `STATUS_OBJECT_NAME_NOT_FOUND`, `STATUS_ACCESS_DENIED`.
+    pub fn open_symbolic_link(&self, path: &str, access: u32) -> Result<u64, nt::NTSTATUS> {
+        self.call("NtOpenSymbolicLinkObject", |_, context| {
+            let mut state = context.machine.lock();
+            let link = state.named_object(ObjectKind::SymbolicLink, path)?;
+            open_existing(&mut state, context, link, access)
+        })
     }
 
-    /// Handle values of this process's table, ascending.
-    #[must_use]
-    pub fn handles(&self) -> Vec<u64> {
-        self.kernel
-            .inner
-            .lock()
-            .ob
-            .handle_values(self.eprocess, false)
+    /// `NtOpenDirectoryObject` of an object directory (`\`, `\Device`, `\Driver`, `\??`,
+    /// `\BaseNamedObjects`, `\KernelObjects`, `\ObjectTypes`).
+    ///
+    /// # Errors
+    /// `STATUS_OBJECT_NAME_NOT_FOUND`, `STATUS_ACCESS_DENIED`.
+    pub fn open_directory(&self, path: &str, access: u32) -> Result<u64, nt::NTSTATUS> {
+        self.call("NtOpenDirectoryObject", |_, context| {
+            let mut state = context.machine.lock();
+            let directory = state.named_object(ObjectKind::Directory, path)?;
+            open_existing(&mut state, context, directory, access)
+        })
     }
 
-    /// Process exit: cancels the pending I/O of its threads, then closes every handle.
-    pub fn exit(&self) {
-        let pending: Vec<u64> = {
-            let state = self.kernel.inner.lock();
-            let threads = state
-                .ps
-                .get(self.eprocess)
-                .map(|process| process.threads.clone())
-                .unwrap_or_default();
-            state
-                .io
-                .irps
-                .values()
-                .filter(|irp| irp.completed.is_none() && threads.contains(&irp.thread))
-                .map(|irp| irp.id)
-                .collect()
-        };
-        for id in pending {
-            let _ = self.cancel(&PendingIrp {
-                kernel: self.kernel.clone(),
-                id,
-            });
-        }
-        for handle in self.handles() {
-            let _ = self.close(handle);
-        }
-    }
-
-    /// `NtCurrentProcess()`.
-    #[must_use]
-    pub fn current_process_handle() -> u64 {
-        CURRENT_PROCESS
-    }
-
-    /// `NtCurrentThread()`.
-    #[must_use]
-    pub fn current_thread_handle() -> u64 {
-        CURRENT_THREAD
+    /// `NtCreateSection` (unnamed, pagefile-backed) of `size` bytes: the handle, with
+    /// `access` (generic rights mapped).
+    ///
+    /// # Errors
+    /// `STATUS_INVALID_PARAMETER_4` for a size of 0.
+    pub fn create_section(&self, access: u32, size: u64) -> Result<u64, nt::NTSTATUS> {
+        self.call("NtCreateSection", |inner, context| {
+            if size == 0 {
+                return Err(STATUS_INVALID_PARAMETER_4);
+            }
+            let mut state = inner.lock();
+            Ok(insert_with_handle(
+                &mut state,
+                context,
+                ObjectKind::Section,
+                Block::zeroed(BODY_SIZE),
+                Extra::Section,
+                access,
+            ))
+        })
     }
 }
