@@ -1,9 +1,11 @@
 //! Running the dispatcher: DPC routines run on the calling thread at `DISPATCH_LEVEL` in the
-//! System process's context, and moving the virtual clock fires due timers in order.
+//! System process's context (as the code of the driver that queued them), and moving the
+//! virtual clock fires due timers in order.
 use crate::consts::DISPATCH_LEVEL;
 use crate::dispatcher::objects::{read_at, write_at};
 use crate::machine::Machine;
-use crate::machine::context::{self, system_context};
+use crate::machine::context::{self, Context, system_context};
+use crate::origin::Origin;
 use crate::verifier::codes;
 use nt_bindings as nt;
 use std::mem::offset_of;
@@ -28,7 +30,14 @@ pub fn run_dpcs(machine: &Arc<Machine>) {
             read_at::<nt::PKDEFERRED_ROUTINE>(queued.dpc, offset_of!(nt::KDPC, DeferredRoutine));
         let deferred_context = read_at::<usize>(queued.dpc, offset_of!(nt::KDPC, DeferredContext));
         if let Some(routine) = routine {
-            let guard = context::enter(system_context(machine, DISPATCH_LEVEL));
+            let driver = match queued.origin {
+                Origin::Driver(driver) => Some(driver),
+                Origin::Test | Origin::Model => None,
+            };
+            let guard = context::enter(Context {
+                driver,
+                ..system_context(machine, DISPATCH_LEVEL)
+            });
             // SAFETY: the driver initialised this KDPC with KeInitializeDpc and queued it (through
             // a timer); NT calls the routine with exactly these arguments at DISPATCH_LEVEL.
             unsafe {

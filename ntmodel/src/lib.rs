@@ -1,43 +1,30 @@
-//! `ntmodel`: the model kernel. It *is* the slice of ntoskrnl the handleguard driver imports,
-//! compiled for the host: every import is a `#[no_mangle] extern "C"` definition here, with NT's
-//! handle semantics (per-process handle tables, the kernel handle table, granted access,
-//! previous mode, object types, references and handle counts), an I/O manager that builds real
-//! IRPs, pool, events, timers and DPCs on a virtual clock, a registry and a small file
+//! `ntmodel`: a model kernel for host tests of WDM drivers. It *is* the slice of ntoskrnl a
+//! driver imports, compiled for the host: every import is a `#[no_mangle] extern "C"`
+//! definition here (one list, `exports`), with NT's handle semantics (per-process handle
+//! tables, the kernel handle table, granted access, previous mode, object types and their
+//! generic mappings, references and handle counts), an I/O manager that builds real IRPs,
+//! pool, dispatcher objects, timers and DPCs on a virtual clock, a registry, a small file
 //! namespace with per-file security, and a verifier that records where Driver Verifier would
 //! bug check.
 //!
-//! Tests drive it like a program would: [`Kernel::new`], [`Kernel::load_driver`],
-//! [`Kernel::create_process`], then [`Process::open`], [`Process::ioctl`], [`Process::close`],
-//! [`Kernel::advance_ms`], [`Kernel::unload_driver`]. Conformance tests call the exports
-//! directly inside [`Kernel::run_in`]. [`Process::ioctl_dispatched_in`] sends a request whose
-//! dispatch routine runs in another process's context (a request forwarded by a worker thread
-//! or an intermediate driver).
+//! Tests drive it like a program would: [`Kernel::new`], [`Kernel::load_driver_as`] (several
+//! drivers side by side), [`Kernel::create_process`], then [`Process::open`],
+//! [`Process::ioctl`], [`Process::close`], [`Kernel::advance_ms`],
+//! [`Kernel::unload_driver_as`]. Conformance tests call the exports directly inside
+//! [`Kernel::run_in`]. [`Process::ioctl_dispatched_in`] sends a request whose dispatch routine
+//! runs in another process's context (a request forwarded by a worker thread or an
+//! intermediate driver).
 //!
 //! State lives in a kernel instance found through the calling thread's context, so tests in
 //! parallel threads never see each other's objects.
 //!
-//! # What is simplified, and why it cannot hide a driver bug
-//!
-//! - References are logical (driver, IRP and model references; handles counted apart), not
-//!   Windows' biased `PointerCount`: the driver cannot observe the raw count, and every
-//!   imbalance still shows (C4/0x3F on one dereference too many, the unload report on one too
-//!   few).
-//! - Security is a reduced descriptor (owner, readers) per file and per process; unnamed events
-//!   have none, as on Windows. Devices grant any access (the default device ACL lets users
-//!   open it); so a driver that relied on a device ACL for protection would look safer here,
-//!   which this driver does not do.
-//! - Create, cleanup and close IRPs must complete before the dispatch routine returns (the
-//!   model cannot block the caller); one that pends is a stop, never silently accepted.
-//! - Direct I/O has no MDL (`MdlAddress` NULL) and METHOD_NEITHER buffers are model memory:
-//!   the driver uses METHOD_BUFFERED only, and a driver that touched either would crash or
-//!   misbehave in tests rather than pass.
-//! - `ZwQueryValueKey` supports `KeyValuePartialInformation` only, `ZwQueryInformationFile`
-//!   `FileStandardInformation` and `FilePositionInformation`, `ZwCreateFile` opens existing
-//!   files: anything else fails with an error status, so an unsupported use fails the test.
-//! - Waits do not block (`Process::wait` polls), and APCs are not modelled: IRP completion runs
-//!   at the next return to the test (as the completion APC would), never inside driver code.
-//! - Checks Windows makes by other means (static rules, enhanced I/O verification) are stops
-//!   with code [`codes::NTMODEL_CHECK`]: they only ever add failures.
+//! The crate's README lists every export with the source of its semantics, the object kinds,
+//! the verifier's checks and what is not modelled. In short, what is simplified cannot hide a
+//! driver bug: references are logical (every imbalance still shows), security is a reduced
+//! descriptor, create / cleanup / close must complete synchronously (pending one is a stop),
+//! there are no MDLs and no APCs, waits poll, unsupported information classes fail with an
+//! error status, and checks Windows makes by other means are stops with code
+//! [`codes::NTMODEL_CHECK`]: they only ever add failures.
 
 mod api;
 mod block;
@@ -52,6 +39,7 @@ mod machine;
 mod names;
 mod object_manager;
 mod object_types;
+mod origin;
 mod pool;
 mod processes;
 mod registry;

@@ -1,9 +1,12 @@
-//! Loading and unloading a driver: the `DRIVER_OBJECT`, `DriverEntry` and `DriverUnload` in
-//! the System process at `PASSIVE_LEVEL`, and the leak check after unload.
+//! Loading and unloading drivers: the `DRIVER_OBJECT`, `DriverEntry` and `DriverUnload` in
+//! the System process at `PASSIVE_LEVEL`, and the leak check after unload. Several drivers
+//! can be loaded side by side, each under its own service name; each leak report holds what
+//! that driver (and test code calling exports directly) left.
 use crate::block::Block;
+use crate::consts::STATUS_IMAGE_ALREADY_LOADED;
 use crate::consts::{IO_TYPE_DRIVER, PASSIVE_LEVEL};
 use crate::io_manager::DriverRecord;
-use crate::machine::context;
+use crate::machine::context::{self, Context};
 use crate::machine::{Machine, Subsystems};
 use crate::pool::tag_text;
 use crate::report::LeakReport;
@@ -22,8 +25,12 @@ pub fn service_key(service: &str) -> String {
     format!("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\{service}")
 }
 
-/// Builds the driver object and calls `DriverEntry` in the System process.
+/// Builds the driver object and calls `DriverEntry` in the System process. A service already
+/// loaded is `STATUS_IMAGE_ALREADY_LOADED`.
 pub fn load(machine: &Arc<Machine>, service: &str, entry: DriverEntryFn) -> nt::NTSTATUS {
+    if machine.lock().io.loaded_driver(service).is_some() {
+        return STATUS_IMAGE_ALREADY_LOADED;
+    }
     let name = OwnedUnicode::new(&format!("\\Driver\\{service}"));
     let registry_path = OwnedUnicode::new(&service_key(service));
     let block = Block::zeroed(size_of::<nt::DRIVER_OBJECT>() + size_of::<nt::_DRIVER_EXTENSION>());
@@ -64,18 +71,21 @@ pub fn load(machine: &Arc<Machine>, service: &str, entry: DriverEntryFn) -> nt::
     {
         let mut state = machine.lock();
         state.registry.create_key(&service_key(service));
+        let order = state.io.next_load_order();
         state.io.drivers.insert(
             block.addr(),
             DriverRecord {
                 block,
+                service: service.to_owned(),
                 _name: name,
                 _registry_path: registry_path,
                 loaded: true,
                 _service_buffer: service_buffer,
+                order,
             },
         );
     }
-    let guard = context::enter(context::system_context(machine, PASSIVE_LEVEL));
+    let guard = context::enter(driver_context(machine, driver_pointer as usize));
     // SAFETY: DriverEntry is called as the I/O manager calls it: a fresh driver object and the
     // service's registry path, at PASSIVE_LEVEL in the System process.
     let status = unsafe { entry(driver_pointer, registry) };
@@ -90,26 +100,36 @@ pub fn load(machine: &Arc<Machine>, service: &str, entry: DriverEntryFn) -> nt::
     status
 }
 
-/// Calls `DriverUnload` of the loaded driver and reports what it left behind.
+/// The System process's context at `PASSIVE_LEVEL`, running `driver`'s code.
+fn driver_context(machine: &Arc<Machine>, driver: usize) -> Context {
+    Context {
+        driver: Some(driver),
+        ..context::system_context(machine, PASSIVE_LEVEL)
+    }
+}
+
+/// Calls `DriverUnload` of the driver loaded as `service` (`None`: the one loaded last) and
+/// reports what it left behind.
 #[allow(
     clippy::result_large_err,
     reason = "the report is the point of the call"
 )]
-pub fn unload(machine: &Arc<Machine>) -> Result<(), LeakReport> {
+pub fn unload(machine: &Arc<Machine>, service: Option<&str>) -> Result<(), LeakReport> {
+    let refused = |reason: String| LeakReport {
+        refused: Some(reason),
+        ..LeakReport::default()
+    };
     let (driver, open_files) = {
         let state = machine.lock();
-        let Some(driver) = state
-            .io
-            .drivers
-            .iter()
-            .filter(|(_, record)| record.loaded)
-            .map(|(address, _)| *address)
-            .max()
-        else {
-            return Err(LeakReport {
-                refused: Some("no driver is loaded".to_owned()),
-                ..LeakReport::default()
-            });
+        let driver = match service {
+            Some(service) => state.io.loaded_driver(service),
+            None => state.io.last_loaded_driver(),
+        };
+        let Some(driver) = driver else {
+            return Err(refused(match service {
+                Some(service) => format!("no driver is loaded as {service}"),
+                None => "no driver is loaded".to_owned(),
+            }));
         };
         let open: u32 = state
             .io
@@ -138,7 +158,7 @@ pub fn unload(machine: &Arc<Machine>) -> Result<(), LeakReport> {
         });
     };
     let stops_before = machine.lock().verifier.stops.len();
-    let guard = context::enter(context::system_context(machine, PASSIVE_LEVEL));
+    let guard = context::enter(driver_context(machine, driver));
     // SAFETY: DriverUnload is called as the I/O manager calls it, with its driver object, at
     // PASSIVE_LEVEL in the System process, when no file object is open on its devices.
     unsafe { routine(driver as nt::PDRIVER_OBJECT) };
@@ -170,14 +190,14 @@ fn collect_leaks(state: &Subsystems, driver: usize, stops_before: usize) -> Leak
     let mut references: Vec<(String, usize, i64)> = state
         .ob
         .iter()
-        .filter(|(_, header)| header.driver_refs != 0)
         .map(|(address, header)| {
             (
                 header.kind.info().name.to_owned(),
                 address,
-                header.driver_refs,
+                header.references_of(driver),
             )
         })
+        .filter(|(_, _, count)| *count != 0)
         .collect();
     references.sort_by_key(|(_, address, _)| *address);
     report.references = references;
@@ -185,7 +205,7 @@ fn collect_leaks(state: &Subsystems, driver: usize, stops_before: usize) -> Leak
         .ob
         .kernel_handles()
         .into_iter()
-        .filter(|(_, entry)| entry.by_driver)
+        .filter(|(_, entry)| entry.origin.counts_for(driver))
         .map(|(value, entry)| {
             let kind = state
                 .ob
@@ -196,7 +216,7 @@ fn collect_leaks(state: &Subsystems, driver: usize, stops_before: usize) -> Leak
         .collect();
     report.pool = state
         .pool
-        .outstanding(true)
+        .outstanding(|origin| origin.counts_for(driver))
         .iter()
         .map(|allocation| (tag_text(allocation.tag), allocation.size))
         .collect();
@@ -217,16 +237,23 @@ fn collect_leaks(state: &Subsystems, driver: usize, stops_before: usize) -> Leak
         .io
         .links
         .values()
-        .filter(|link| link.by_driver)
+        .filter(|link| link.origin.counts_for(driver))
         .map(|link| link.name.clone())
         .collect();
-    report.armed_timers = state.ke.driver_timers();
-    report.queued_dpcs = state.ke.dpc_queue.len();
+    report.armed_timers = state.ke.timers_of(driver);
+    report.queued_dpcs = state.ke.dpcs_of(driver);
     report.pending_irps = state
         .io
         .irps
         .values()
         .filter(|irp| irp.completed.is_none())
+        .filter(|irp| {
+            state
+                .io
+                .devices
+                .get(&irp.device)
+                .is_some_and(|device| device.driver == driver)
+        })
         .count();
     report
 }

@@ -1,5 +1,6 @@
 //! Pool: tagged allocations with per-tag accounting, double-free and wrong-tag detection.
 use crate::block::Block;
+use crate::origin::Origin;
 use std::collections::{BTreeMap, HashMap};
 
 /// Per-tag pool accounting.
@@ -24,8 +25,8 @@ pub struct Allocation {
     pub tag: u32,
     /// Requested size.
     pub size: usize,
-    /// Allocated through an exported routine (by the driver).
-    pub by_driver: bool,
+    /// Who allocated it (the model's own allocations are never leaks).
+    pub origin: Origin,
 }
 
 /// Why a free was refused.
@@ -51,7 +52,7 @@ pub struct Pool {
 
 impl Pool {
     /// Allocates `size` bytes, zeroed or filled with a garbage pattern.
-    pub fn allocate(&mut self, size: usize, tag: u32, zeroed: bool, by_driver: bool) -> usize {
+    pub fn allocate(&mut self, size: usize, tag: u32, zeroed: bool, origin: Origin) -> usize {
         let block = if zeroed {
             Block::zeroed(size)
         } else {
@@ -69,7 +70,7 @@ impl Pool {
                 block,
                 tag,
                 size,
-                by_driver,
+                origin,
             },
         );
         addr
@@ -117,12 +118,12 @@ impl Pool {
             .collect()
     }
 
-    /// Live allocations, optionally only the driver's.
-    pub fn outstanding(&self, only_driver: bool) -> Vec<&Allocation> {
+    /// Live allocations that `keep` keeps (by their origin), by address.
+    pub fn outstanding(&self, keep: impl Fn(Origin) -> bool) -> Vec<&Allocation> {
         let mut list: Vec<&Allocation> = self
             .live
             .values()
-            .filter(|a| !only_driver || a.by_driver)
+            .filter(|allocation| keep(allocation.origin))
             .collect();
         list.sort_by_key(|a| a.block.addr());
         list

@@ -7,6 +7,7 @@ use crate::dispatcher::objects::init_event_at;
 use crate::names::key;
 use crate::object_manager::Extra;
 use crate::object_types::ObjectKind;
+use crate::origin::Origin;
 use crate::pool::TagStats;
 use crate::rights::EVENT_ALL_ACCESS;
 use crate::verifier::Stop;
@@ -50,13 +51,13 @@ impl Kernel {
         let system = state.ps.system_process;
         state
             .ob
-            .create_handle(system, object, EVENT_ALL_ACCESS, 0, true, false)
+            .create_handle(system, object, EVENT_ALL_ACCESS, 0, true, Origin::Model)
     }
 
     /// Number of live driver pool allocations.
     #[must_use]
     pub fn pool_outstanding(&self) -> usize {
-        self.inner.lock().pool.outstanding(true).len()
+        self.inner.lock().pool.outstanding(Origin::is_export).len()
     }
 
     /// Pool accounting for a tag (given as the `u32` the driver passes).

@@ -164,7 +164,9 @@ impl Kernel {
     }
 
     /// Loads a driver under a service name (registry path
-    /// `\Registry\Machine\System\CurrentControlSet\Services\<service>`).
+    /// `\Registry\Machine\System\CurrentControlSet\Services\<service>`). Drivers load side
+    /// by side, each under its own name; a name already loaded is
+    /// `STATUS_IMAGE_ALREADY_LOADED`.
     ///
     /// # Panics
     /// If the verifier stopped during `DriverEntry`.
@@ -175,8 +177,9 @@ impl Kernel {
         status
     }
 
-    /// Calls `DriverUnload` (System process, `PASSIVE_LEVEL`) and checks what the driver
-    /// left: references, kernel handles, pool, devices, links, timers, DPCs, IRPs.
+    /// Calls `DriverUnload` (System process, `PASSIVE_LEVEL`) of the driver loaded last and
+    /// checks what it left: references, kernel handles, pool, devices, links, timers, DPCs,
+    /// IRPs (its own, and what test code did calling exports directly).
     ///
     /// # Errors
     /// The leak report when anything leaked, a stop happened during unload, or unload was
@@ -186,7 +189,26 @@ impl Kernel {
         reason = "the report is the point of the call; unload is not a hot path"
     )]
     pub fn unload_driver(&self) -> Result<(), LeakReport> {
-        loader::unload(&self.inner)
+        loader::unload(&self.inner, None)
+    }
+
+    /// [`Kernel::unload_driver`] for the driver loaded as `service` (several may be loaded
+    /// side by side).
+    ///
+    /// # Errors
+    /// As [`Kernel::unload_driver`].
+    #[allow(
+        clippy::result_large_err,
+        reason = "the report is the point of the call; unload is not a hot path"
+    )]
+    pub fn unload_driver_as(&self, service: &str) -> Result<(), LeakReport> {
+        loader::unload(&self.inner, Some(service))
+    }
+
+    /// The services of the drivers loaded now, in load order.
+    #[must_use]
+    pub fn loaded_drivers(&self) -> Vec<String> {
+        self.inner.lock().io.loaded_services()
     }
 
     /// Moves the clock forward `ms` milliseconds: due timers fire in order and their DPCs run

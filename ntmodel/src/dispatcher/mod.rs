@@ -7,6 +7,7 @@ pub mod waits;
 
 use crate::consts::BOOT_TIME;
 use crate::fields;
+use crate::origin::Origin;
 use nt_bindings as nt;
 use objects::{read_at, write_at};
 use std::collections::{HashMap, VecDeque};
@@ -22,8 +23,9 @@ pub struct ArmedTimer {
     pub dpc: usize,
     /// Arming order, to fire equal due times in order.
     pub order: u64,
-    /// Armed by a driver (`KeSetTimer`), not by a program (`NtSetTimer`).
-    pub by_driver: bool,
+    /// Who armed it (`KeSetTimer` by a driver or test code; the model for `NtSetTimer`); its
+    /// DPC runs as that driver's code.
+    pub origin: Origin,
 }
 
 /// A DPC waiting to run.
@@ -35,6 +37,8 @@ pub struct QueuedDpc {
     pub argument1: usize,
     /// `SystemArgument2`.
     pub argument2: usize,
+    /// Who queued it; the routine runs as that driver's code.
+    pub origin: Origin,
 }
 
 /// Dispatcher state.
@@ -74,7 +78,13 @@ pub fn thread_token() -> usize {
 
 impl Dispatcher {
     /// Queues a DPC unless it is already queued (`KeInsertQueueDpc`); `DpcData` marks it.
-    pub fn queue_dpc(&mut self, dpc: usize, argument1: usize, argument2: usize) -> bool {
+    pub fn queue_dpc(
+        &mut self,
+        dpc: usize,
+        argument1: usize,
+        argument2: usize,
+        origin: Origin,
+    ) -> bool {
         if read_at::<usize>(dpc, offset_of!(nt::KDPC, DpcData)) != 0 {
             return false;
         }
@@ -83,6 +93,7 @@ impl Dispatcher {
             dpc,
             argument1,
             argument2,
+            origin,
         });
         true
     }
@@ -97,13 +108,14 @@ impl Dispatcher {
                 armed.dpc,
                 (now & 0xFFFF_FFFF) as usize,
                 (now >> 32) as usize,
+                armed.origin,
             );
         }
     }
 
     /// `KeSetTimer` / `NtSetTimer`: arms (or re-arms) `timer` (negative `due_time`: relative,
     /// in 100 ns; else absolute system time); returns whether it was already armed.
-    pub fn set_timer(&mut self, timer: usize, due_time: i64, dpc: usize, by_driver: bool) -> bool {
+    pub fn set_timer(&mut self, timer: usize, due_time: i64, dpc: usize, origin: Origin) -> bool {
         let was_armed = self.timers.remove(&timer).is_some();
         let due = if due_time < 0 {
             self.now.saturating_add(due_time.unsigned_abs())
@@ -119,7 +131,7 @@ impl Dispatcher {
             due,
             dpc,
             order: self.order,
-            by_driver,
+            origin,
         };
         if due <= self.now {
             self.expire_timer(timer, armed);
@@ -143,9 +155,20 @@ impl Dispatcher {
             .map(|(timer, armed)| (*timer, *armed))
     }
 
-    /// Timers a driver armed and that are still armed.
-    pub fn driver_timers(&self) -> usize {
-        self.timers.values().filter(|armed| armed.by_driver).count()
+    /// Timers still armed that `driver`'s code (or test code) armed.
+    pub fn timers_of(&self, driver: usize) -> usize {
+        self.timers
+            .values()
+            .filter(|armed| armed.origin.counts_for(driver))
+            .count()
+    }
+
+    /// DPCs still queued that `driver`'s code (or test code) queued.
+    pub fn dpcs_of(&self, driver: usize) -> usize {
+        self.dpc_queue
+            .iter()
+            .filter(|queued| queued.origin.counts_for(driver))
+            .count()
     }
 
     /// Disarms every timer inside `range` (memory being freed); returns their addresses.

@@ -8,6 +8,13 @@ use crate::dispatcher::objects::init_event_at;
 use crate::names::key;
 use nt_bindings as nt;
 
+/// The `DRIVER_OBJECT` of the device at `device`.
+pub fn driver_of(device: usize) -> usize {
+    let device = device as *const nt::DEVICE_OBJECT;
+    // SAFETY: callers pass a live device block, which holds a DEVICE_OBJECT.
+    unsafe { (*device).DriverObject as usize }
+}
+
 fn round_up(size: usize) -> usize {
     size.div_ceil(BLOCK_ALIGN) * BLOCK_ALIGN
 }

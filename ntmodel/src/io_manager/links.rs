@@ -3,6 +3,7 @@
 //! object manager) is in `crate::machine::namespace`.
 use super::IoManager;
 use crate::names::normalize_link;
+use crate::origin::Origin;
 use nt_bindings as nt;
 
 /// A symbolic link.
@@ -12,8 +13,8 @@ pub struct SymbolicLink {
     pub name: String,
     /// What it points to (e.g. `\Device\HandleGuard`).
     pub target: String,
-    /// Created by the driver.
-    pub by_driver: bool,
+    /// Who created it.
+    pub origin: Origin,
     /// Its symbolic link object (`ObjectKind::SymbolicLink`).
     pub object: usize,
 }

@@ -5,6 +5,7 @@ mod devices;
 mod irps;
 mod links;
 
+pub use devices::driver_of;
 pub use irps::{IrpKind, IrpRecord, IrpResult};
 pub use links::SymbolicLink;
 
@@ -18,6 +19,8 @@ use std::collections::HashMap;
 pub struct DriverRecord {
     /// `DRIVER_OBJECT` followed by its `DRIVER_EXTENSION`.
     pub block: Block,
+    /// The service it was loaded as.
+    pub service: String,
     /// `\Driver\<name>` (kept alive for `DriverName`).
     pub _name: OwnedUnicode,
     /// The registry path passed to `DriverEntry` (kept alive).
@@ -26,6 +29,8 @@ pub struct DriverRecord {
     pub loaded: bool,
     /// The buffer of `DriverExtension->ServiceKeyName` (kept alive).
     pub _service_buffer: Block,
+    /// Load order (later loads are larger).
+    pub order: u64,
 }
 
 /// A device object.
@@ -65,6 +70,8 @@ pub struct IoManager {
     pub retired: Vec<Block>,
     /// Next IRP id.
     next_irp: u64,
+    /// Loads so far.
+    loads: u64,
 }
 
 impl IoManager {
@@ -81,6 +88,41 @@ impl IoManager {
         if record.deleted && record.open_files == 0 {
             self.free_device(device);
         }
+    }
+
+    /// The order number of the next load.
+    pub fn next_load_order(&mut self) -> u64 {
+        self.loads += 1;
+        self.loads
+    }
+
+    /// The loaded driver of `service`.
+    pub fn loaded_driver(&self, service: &str) -> Option<usize> {
+        self.drivers
+            .iter()
+            .find(|(_, record)| record.loaded && record.service.eq_ignore_ascii_case(service))
+            .map(|(driver, _)| *driver)
+    }
+
+    /// The driver loaded last of those still loaded.
+    pub fn last_loaded_driver(&self) -> Option<usize> {
+        self.drivers
+            .iter()
+            .filter(|(_, record)| record.loaded)
+            .max_by_key(|(_, record)| record.order)
+            .map(|(driver, _)| *driver)
+    }
+
+    /// Services of the loaded drivers, in load order.
+    pub fn loaded_services(&self) -> Vec<String> {
+        let mut loaded: Vec<(u64, String)> = self
+            .drivers
+            .values()
+            .filter(|record| record.loaded)
+            .map(|record| (record.order, record.service.clone()))
+            .collect();
+        loaded.sort();
+        loaded.into_iter().map(|(_, service)| service).collect()
     }
 
     /// The devices of `driver` still present (not deleted).

@@ -3,6 +3,7 @@
 //! set it for the duration of a call; the exported NT routines read it.
 use super::Machine;
 use crate::consts::{KERNEL_MODE, PASSIVE_LEVEL};
+use crate::origin::Origin;
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -19,6 +20,16 @@ pub struct Context {
     pub previous_mode: i8,
     /// `KeGetCurrentIrql()`.
     pub irql: u8,
+    /// The driver whose code is running (the model set it when it called into the driver),
+    /// `None` for test code.
+    pub driver: Option<usize>,
+}
+
+impl Context {
+    /// Whom an exported routine called in this context does things for.
+    pub fn origin(&self) -> Origin {
+        self.driver.map_or(Origin::Test, Origin::Driver)
+    }
 }
 
 thread_local! {
@@ -93,6 +104,25 @@ pub fn with_previous_mode<R>(mode: i8, f: impl FnOnce() -> R) -> R {
     result
 }
 
+/// Runs `f` as the code of `driver` (a dispatch, cancel or DPC routine of that driver).
+pub fn with_driver<R>(driver: Option<usize>, f: impl FnOnce() -> R) -> R {
+    let old = CURRENT.with(|current| {
+        current
+            .borrow_mut()
+            .as_mut()
+            .map(|context| std::mem::replace(&mut context.driver, driver))
+    });
+    let result = f();
+    if let Some(old) = old {
+        CURRENT.with(|current| {
+            if let Some(context) = current.borrow_mut().as_mut() {
+                context.driver = old;
+            }
+        });
+    }
+    result
+}
+
 /// The `KernelMode` context of the System process at `irql` (DriverEntry, unload, DPCs).
 pub fn system_context(machine: &Arc<Machine>, irql: u8) -> Context {
     let (process, thread) = {
@@ -105,5 +135,6 @@ pub fn system_context(machine: &Arc<Machine>, irql: u8) -> Context {
         thread,
         previous_mode: KERNEL_MODE,
         irql,
+        driver: None,
     }
 }

@@ -8,6 +8,7 @@ use crate::consts::{PROCESS_OBJECT, THREAD_OBJECT};
 use crate::dispatcher::objects::init_process_or_thread_at;
 use crate::object_manager::{Extra, FileExtra, FileTarget};
 use crate::object_types::ObjectKind;
+use crate::origin::Origin;
 use crate::security::Security;
 use nt_bindings as nt;
 
@@ -85,9 +86,9 @@ impl Subsystems {
     pub fn drop_reference(
         &mut self,
         addr: usize,
-        by_driver: bool,
+        origin: Origin,
     ) -> Result<(u64, Option<Deferred>), ()> {
-        let left = self.ob.drop_reference(addr, by_driver)?;
+        let left = self.ob.drop_reference(addr, origin)?;
         Ok((left, self.release_if_unused(addr)))
     }
 

@@ -8,6 +8,7 @@ use crate::io_manager::SymbolicLink;
 use crate::names::{key, normalize_link, nt_path};
 use crate::object_manager::Extra;
 use crate::object_types::ObjectKind;
+use crate::origin::Origin;
 use nt_bindings as nt;
 
 /// The object directories every machine has.
@@ -46,7 +47,7 @@ impl Subsystems {
         &mut self,
         name: &str,
         target: &str,
-        by_driver: bool,
+        origin: Origin,
     ) -> Result<(), nt::NTSTATUS> {
         if self.io.link_exists(name) {
             return Err(nt::STATUS_OBJECT_NAME_COLLISION);
@@ -61,7 +62,7 @@ impl Subsystems {
         self.io.add_link(SymbolicLink {
             name: name.to_owned(),
             target: target.to_owned(),
-            by_driver,
+            origin,
             object,
         })
     }

@@ -1,6 +1,7 @@
 //! A process's handle table: values are multiples of 4 starting at 4, freed slots are reused
 //! (most recently freed first, as NT's free list does), and the low two bits of a value are
 //! tag bits that lookup ignores.
+use crate::origin::Origin;
 
 /// One entry: which object, with what granted access and attributes.
 #[derive(Clone, Debug)]
@@ -11,8 +12,8 @@ pub struct HandleEntry {
     pub granted: u32,
     /// `OBJ_INHERIT` / `OBJ_PROTECT_CLOSE` / `OBJ_AUDIT_OBJECT_CLOSE`.
     pub attributes: u32,
-    /// Created by a call the driver made (used for the unload leak report).
-    pub by_driver: bool,
+    /// Who created it (the unload leak report counts the driver's).
+    pub origin: Origin,
 }
 
 /// A handle table.

@@ -9,6 +9,7 @@ use crate::consts::{
     STATUS_HANDLE_NOT_CLOSABLE,
 };
 use crate::object_types::ObjectKind;
+use crate::origin::Origin;
 use nt_bindings as nt;
 
 /// Whether a handle value carries the kernel-handle bit (and is not a pseudo-handle).
@@ -74,7 +75,7 @@ impl ObjectManager {
         granted: u32,
         attributes: u32,
         kernel: bool,
-        by_driver: bool,
+        origin: Origin,
     ) -> u64 {
         let owner = if kernel { self.system_process } else { process };
         let mut attributes = attributes & ENTRY_ATTRIBUTES;
@@ -88,7 +89,7 @@ impl ObjectManager {
             object,
             granted,
             attributes,
-            by_driver,
+            origin,
         });
         if let Some(header) = self.objects.get_mut(&object) {
             header.handles += 1;
@@ -174,7 +175,7 @@ impl ObjectManager {
         desired: u32,
         kind: Option<ObjectKind>,
         mode: i8,
-        by_driver: bool,
+        origin: Origin,
     ) -> Result<Referenced, nt::NTSTATUS> {
         if value == 0 {
             return Err(nt::STATUS_INVALID_HANDLE);
@@ -191,7 +192,7 @@ impl ObjectManager {
             if mode != KERNEL_MODE && desired & !granted != 0 {
                 return Err(nt::STATUS_ACCESS_DENIED);
             }
-            self.add_reference(object, by_driver)
+            self.add_reference(object, origin)
                 .ok_or(nt::STATUS_INVALID_HANDLE)?;
             return Ok(Referenced {
                 object,
@@ -209,7 +210,7 @@ impl ObjectManager {
         if mode != KERNEL_MODE && desired & !entry.granted != 0 {
             return Err(nt::STATUS_ACCESS_DENIED);
         }
-        self.add_reference(entry.object, by_driver)
+        self.add_reference(entry.object, origin)
             .ok_or(nt::STATUS_INVALID_HANDLE)?;
         Ok(Referenced {
             object: entry.object,

@@ -15,6 +15,7 @@ pub use handles::is_kernel_handle;
 use crate::block::Block;
 use crate::names::key;
 use crate::object_types::ObjectKind;
+use crate::origin::Origin;
 use crate::security::Security;
 use handle_table::HandleTable;
 use std::collections::HashMap;
@@ -94,8 +95,8 @@ pub struct ObjectHeader {
     pub refs: u64,
     /// Open handles in all tables.
     pub handles: u32,
-    /// References taken minus dropped through the exported routines (the driver's share).
-    pub driver_refs: i64,
+    /// References taken minus dropped through the exported routines, by who called them.
+    pub export_refs: HashMap<Origin, i64>,
     /// Security, `None` for "anyone".
     pub security: Option<Security>,
     /// The body: what the object pointer points to.
@@ -109,6 +110,16 @@ pub struct ObjectHeader {
 }
 
 impl ObjectHeader {
+    /// The net references the code of `driver` (and test code) took through exports and did
+    /// not drop.
+    pub fn references_of(&self, driver: usize) -> i64 {
+        self.export_refs
+            .iter()
+            .filter(|(origin, _)| origin.counts_for(driver))
+            .map(|(_, count)| count)
+            .sum()
+    }
+
     /// The object's name, for the kinds that have one in the model (a key's path, a link's or
     /// a directory's name, a file's path or the rest of a device path).
     pub fn name(&self) -> Option<String> {
@@ -171,7 +182,7 @@ impl ObjectManager {
                 kind,
                 refs: 0,
                 handles: 0,
-                driver_refs: 0,
+                export_refs: HashMap::new(),
                 security,
                 body,
                 extra,
@@ -208,21 +219,21 @@ impl ObjectManager {
     }
 
     /// Takes a reference; returns the new count, `None` if `addr` is not a live object.
-    pub fn add_reference(&mut self, addr: usize, by_driver: bool) -> Option<u64> {
+    pub fn add_reference(&mut self, addr: usize, origin: Origin) -> Option<u64> {
         let header = self
             .objects
             .get_mut(&addr)
             .filter(|header| !header.deleting)?;
         header.refs += 1;
-        if by_driver {
-            header.driver_refs += 1;
+        if origin.is_export() {
+            *header.export_refs.entry(origin).or_default() += 1;
         }
         Some(header.refs)
     }
 
     /// Drops a reference and returns the count left. `Err` if `addr` is not a live object or
     /// has no reference to drop. Whether the object is then unused is for the caller to ask.
-    pub fn drop_reference(&mut self, addr: usize, by_driver: bool) -> Result<u64, ()> {
+    pub fn drop_reference(&mut self, addr: usize, origin: Origin) -> Result<u64, ()> {
         let header = self
             .objects
             .get_mut(&addr)
@@ -232,8 +243,8 @@ impl ObjectManager {
             return Err(());
         }
         header.refs -= 1;
-        if by_driver {
-            header.driver_refs -= 1;
+        if origin.is_export() {
+            *header.export_refs.entry(origin).or_default() -= 1;
         }
         Ok(header.refs)
     }

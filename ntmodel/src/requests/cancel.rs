@@ -3,6 +3,7 @@
 use crate::consts::DISPATCH_LEVEL;
 use crate::dispatcher::thread_token;
 use crate::fields;
+use crate::io_manager::driver_of;
 use crate::machine::Machine;
 use crate::machine::context;
 use crate::verifier::codes;
@@ -90,9 +91,11 @@ pub fn cancel(machine: &Arc<Machine>, id: u64) -> bool {
     };
     // SAFETY: as above; the driver cannot complete the IRP while its cancel routine is set.
     unsafe { fields::set_cancel_irql(irp, old_irql) };
-    // SAFETY: the driver's cancel routine, called as IoCancelIrp does: cancel spin lock held,
-    // Irp->CancelIrql set, with the IRP's device.
-    unsafe { routine(device as nt::PDEVICE_OBJECT, irp as nt::PIRP) };
+    context::with_driver(Some(driver_of(device)), || {
+        // SAFETY: the driver's cancel routine, called as IoCancelIrp does: cancel spin lock
+        // held, Irp->CancelIrql set, with the IRP's device.
+        unsafe { routine(device as nt::PDEVICE_OBJECT, irp as nt::PIRP) };
+    });
     check_cancel_lock_released(machine, "the cancel routine");
     if context::irql() != old_irql {
         let now = context::irql();

@@ -6,6 +6,7 @@ use crate::fields;
 use crate::io_manager::{IrpKind, IrpResult};
 use crate::machine::context;
 use crate::machine::{Deferred, Machine, Subsystems};
+use crate::origin::Origin;
 use crate::verifier::codes;
 use nt_bindings as nt;
 use std::sync::Arc;
@@ -136,7 +137,7 @@ pub fn finish(state: &mut Subsystems, irp: usize) -> (Option<IrpResult>, Option<
 /// Drops a reference the I/O manager holds on a file object. If it is already gone, the
 /// driver dereferenced the object once too often: a stop.
 pub fn drop_io_reference(state: &mut Subsystems, file: usize) -> Option<Deferred> {
-    if let Ok((_, deferred)) = state.drop_reference(file, false) {
+    if let Ok((_, deferred)) = state.drop_reference(file, Origin::Model) {
         return deferred;
     }
     state.verifier.stop(

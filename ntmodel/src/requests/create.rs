@@ -15,6 +15,7 @@ use crate::machine::context::Context;
 use crate::machine::{Machine, Resolved, Subsystems};
 use crate::object_manager::{Extra, FileExtra, FileTarget};
 use crate::object_types::ObjectKind;
+use crate::origin::Origin;
 use crate::security::{access_check, grant_unchecked};
 use nt_bindings as nt;
 use std::mem::offset_of;
@@ -37,8 +38,8 @@ pub struct OpenRequest<'a> {
     pub share: u32,
     /// The previous mode of the caller.
     pub mode: i8,
-    /// The handle is created by a call of the driver.
-    pub by_driver: bool,
+    /// Who asks (`Origin::Model` for a user-mode system service).
+    pub origin: Origin,
 }
 
 /// Builds a `FILE_OBJECT` for `device` (0 for a disk file) named `name`.
@@ -171,7 +172,7 @@ fn open_disk(
         granted,
         request.attributes,
         plan.kernel_handle,
-        request.by_driver,
+        request.origin,
     );
     Ok((handle, FILE_OPENED))
 }
@@ -277,7 +278,7 @@ fn open_device(
                 granted,
                 request.attributes,
                 plan.kernel_handle,
-                request.by_driver,
+                request.origin,
             );
             Ok((handle, information))
         }

@@ -14,6 +14,7 @@ use crate::machine::context::{self, Context};
 use crate::machine::{Machine, Subsystems};
 use crate::object_manager::{Extra, FileTarget};
 use crate::object_types::ObjectKind;
+use crate::origin::Origin;
 use crate::verifier::codes;
 use nt_bindings as nt;
 use std::sync::Arc;
@@ -146,7 +147,7 @@ pub fn device_control(
         required,
         Some(ObjectKind::File),
         USER_MODE,
-        false,
+        Origin::Model,
     )?;
     let file = referenced.object;
     let target = match state.ob.get(file).map(|header| &header.extra) {
@@ -154,7 +155,7 @@ pub fn device_control(
         _ => FileTarget::Disk(String::new()),
     };
     let FileTarget::Device(device) = target else {
-        if let Ok((_, Some(deferred))) = state.drop_reference(file, false) {
+        if let Ok((_, Some(deferred))) = state.drop_reference(file, Origin::Model) {
             state.deferred.push_back(deferred);
         }
         return Err(nt::STATUS_INVALID_DEVICE_REQUEST);

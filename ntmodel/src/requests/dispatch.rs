@@ -5,6 +5,7 @@ use super::cancel::check_cancel_lock_released;
 use super::completion::complete;
 use crate::consts::{SL_PENDING_RETURNED, status_bits};
 use crate::fields;
+use crate::io_manager::driver_of;
 use crate::machine::context::{self, Context};
 use crate::machine::{Machine, Subsystems};
 use crate::verifier::codes;
@@ -83,14 +84,16 @@ fn major_function(device: usize, major: u32) -> nt::PDRIVER_DISPATCH {
     table.get(major as usize).copied().flatten()
 }
 
-/// Calls the driver's dispatch routine for `major` with no lock held, in the current context.
-/// Checks that the IRQL is unchanged across the call.
+/// Calls the driver's dispatch routine for `major` with no lock held, in the current context
+/// (as that driver's code). Checks that the IRQL is unchanged across the call.
 pub fn call_driver(machine: &Arc<Machine>, device: usize, irp: usize, major: u32) -> nt::NTSTATUS {
     let before = context::irql();
     let status = if let Some(routine) = major_function(device, major) {
-        // SAFETY: the driver's own dispatch routine, called as the I/O manager does: a live
-        // device object of this driver and an IRP with its stack location set up.
-        unsafe { routine(device as nt::PDEVICE_OBJECT, irp as nt::PIRP) }
+        context::with_driver(Some(driver_of(device)), || {
+            // SAFETY: the driver's own dispatch routine, called as the I/O manager does: a
+            // live device object of this driver and an IRP with its stack location set up.
+            unsafe { routine(device as nt::PDEVICE_OBJECT, irp as nt::PIRP) }
+        })
     } else {
         // IopInvalidDeviceRequest.
         // SAFETY: a live IRP we allocated and still own.

@@ -32,7 +32,7 @@ fn allocate(context: &Context, routine: &str, size: usize, tag: u32, zeroed: boo
         );
         return std::ptr::null_mut();
     }
-    state.pool.allocate(size, tag, zeroed, true) as nt::PVOID
+    state.pool.allocate(size, tag, zeroed, context.origin()) as nt::PVOID
 }
 
 /// `ExAllocatePool2`: zeroed unless `POOL_FLAG_UNINITIALIZED`.

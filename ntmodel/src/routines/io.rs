@@ -107,7 +107,7 @@ pub unsafe fn IoCreateSymbolicLink(
     match context
         .machine
         .lock()
-        .create_symbolic_link(&link, &target, true)
+        .create_symbolic_link(&link, &target, context.origin())
     {
         Ok(()) => nt::STATUS_SUCCESS,
         Err(status) => status,

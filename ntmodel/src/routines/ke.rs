@@ -133,13 +133,12 @@ pub unsafe fn KeSetTimer(
     }
     // SAFETY: every bit pattern of a LARGE_INTEGER is a valid LONGLONG.
     let due = unsafe { DueTime.QuadPart };
-    u8::from(
-        context
-            .machine
-            .lock()
-            .ke
-            .set_timer(Timer as usize, due, Dpc as usize, true),
-    )
+    u8::from(context.machine.lock().ke.set_timer(
+        Timer as usize,
+        due,
+        Dpc as usize,
+        context.origin(),
+    ))
 }
 
 /// `KeCancelTimer`: TRUE if the timer was armed (and now is not).

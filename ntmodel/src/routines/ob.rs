@@ -124,7 +124,7 @@ pub unsafe fn ObReferenceObjectByHandle(
         && state
             .ob
             .lookup_handle(state.ps.system_process, value, KERNEL_MODE)
-            .is_some_and(|entry| entry.by_driver)
+            .is_some_and(|entry| entry.origin.is_export())
     {
         state.verifier.stop(
             codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
@@ -144,7 +144,7 @@ pub unsafe fn ObReferenceObjectByHandle(
         DesiredAccess,
         kind,
         mode,
-        true,
+        context.origin(),
     ) {
         Ok(referenced) => {
             // SAFETY: the caller passes a writable Object.
@@ -186,7 +186,7 @@ pub unsafe fn ObReferenceObjectByPointer(
     if AccessMode != KERNEL_MODE && kind != Some(header.kind) {
         return nt::STATUS_OBJECT_TYPE_MISMATCH;
     }
-    state.ob.add_reference(object, true);
+    state.ob.add_reference(object, context.origin());
     nt::STATUS_SUCCESS
 }
 
@@ -194,7 +194,7 @@ pub unsafe fn ObReferenceObjectByPointer(
 pub unsafe fn ObfReferenceObject(context: &Context, Object: nt::PVOID) -> nt::LONG_PTR {
     let object = Object as usize;
     let mut state = context.machine.lock();
-    if state.ob.add_reference(object, true).is_none() {
+    if state.ob.add_reference(object, context.origin()).is_none() {
         drop(state);
         not_an_object(context, "ObfReferenceObject", object);
         return 0;
@@ -210,7 +210,7 @@ pub unsafe fn ObfDereferenceObject(context: &Context, Object: nt::PVOID) -> nt::
     let object = Object as usize;
     let mut state = context.machine.lock();
     let handles = state.ob.get(object).map_or(0, |header| header.handles);
-    if let Ok((left, deferred)) = state.drop_reference(object, true) {
+    if let Ok((left, deferred)) = state.drop_reference(object, context.origin()) {
         drop(state);
         run_or_defer(context, deferred);
         return nt::LONG_PTR::try_from(left + u64::from(handles)).unwrap_or(nt::LONG_PTR::MAX);
@@ -296,7 +296,7 @@ pub unsafe fn ObOpenObjectByPointer(
         granted,
         HandleAttributes,
         kernel_handle,
-        true,
+        context.origin(),
     );
     // SAFETY: the caller passes a writable Handle.
     unsafe { Handle.write(value as nt::HANDLE) };

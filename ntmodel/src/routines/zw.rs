@@ -6,6 +6,7 @@ use crate::consts::{CURRENT_PROCESS, CURRENT_THREAD, KERNEL_MODE};
 use crate::machine::context::Context;
 use crate::object_manager::is_kernel_handle;
 use crate::object_types::ObjectKind;
+use crate::origin::Origin;
 use crate::requests;
 use crate::verifier::codes;
 use nt_bindings as nt;
@@ -72,7 +73,7 @@ pub fn reference_for_zw(
             0,
             Some(kind),
             KERNEL_MODE,
-            false,
+            Origin::Model,
         )
         .map(|r| r.object)
 }
@@ -82,7 +83,7 @@ pub fn release_for_zw(context: &Context, object: usize) {
     let deferred = context
         .machine
         .lock()
-        .drop_reference(object, false)
+        .drop_reference(object, Origin::Model)
         .ok()
         .and_then(|(_, deferred)| deferred);
     if let Some(deferred) = deferred {

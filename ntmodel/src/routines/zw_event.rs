@@ -63,7 +63,7 @@ pub unsafe fn ZwCreateEvent(
         granted,
         attributes,
         kernel_handle,
-        true,
+        context.origin(),
     );
     // SAFETY: the caller passes a writable EventHandle.
     unsafe { EventHandle.write(handle as nt::HANDLE) };

@@ -74,7 +74,7 @@ pub unsafe fn ZwCreateFile(
         disposition: CreateDisposition,
         share: ShareAccess,
         mode: KERNEL_MODE,
-        by_driver: true,
+        origin: context.origin(),
     };
     match context::with_previous_mode(KERNEL_MODE, || requests::open(&context.machine, &request)) {
         Ok((handle, information)) => {

@@ -64,7 +64,7 @@ pub unsafe fn ZwOpenKey(
         granted,
         attributes,
         attributes & nt::OBJ_KERNEL_HANDLE != 0,
-        true,
+        context.origin(),
     );
     // SAFETY: the caller passes a writable KeyHandle.
     unsafe { KeyHandle.write(handle as nt::HANDLE) };

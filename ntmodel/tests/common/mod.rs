@@ -2,6 +2,7 @@
 //! way a C driver would be, to exercise the model's I/O manager, timers, DPCs and verifier.
 #![allow(dead_code, non_snake_case, clippy::missing_safety_doc)]
 
+pub mod signal_driver;
 pub mod test_driver;
 pub mod wdm;
 

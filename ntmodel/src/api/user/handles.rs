@@ -9,6 +9,7 @@ use crate::machine::Subsystems;
 use crate::machine::context::Context;
 use crate::object_manager::Extra;
 use crate::object_types::ObjectKind;
+use crate::origin::Origin;
 use crate::requests;
 use crate::security::{access_check, grant_unchecked};
 use nt_bindings as nt;
@@ -27,7 +28,7 @@ pub(super) fn insert_with_handle(
     let granted = grant_unchecked(kind, kind.map_generic(access));
     state
         .ob
-        .create_handle(context.process, object, granted, 0, false, false)
+        .create_handle(context.process, object, granted, 0, false, Origin::Model)
 }
 
 /// A handle to the existing object `object` (an `NtOpenXxx`): `access` (generic rights
@@ -49,7 +50,7 @@ pub(super) fn open_existing(
     )?;
     Ok(state
         .ob
-        .create_handle(context.process, object, granted, 0, false, false))
+        .create_handle(context.process, object, granted, 0, false, Origin::Model))
 }
 
 /// The object a handle of the current process names, checked as a system service checks it
@@ -69,13 +70,13 @@ pub(super) fn object_of(
         access,
         kind,
         USER_MODE,
-        false,
+        Origin::Model,
     )?;
     let object_kind = state
         .ob
         .get(referenced.object)
         .map_or(ObjectKind::Event, |header| header.kind);
-    let _ = state.drop_reference(referenced.object, false);
+    let _ = state.drop_reference(referenced.object, Origin::Model);
     Ok((referenced.object, object_kind))
 }
 
@@ -113,9 +114,14 @@ impl Process {
                 &user,
                 kind.map_generic(access),
             )?;
-            Ok(state
-                .ob
-                .create_handle(context.process, entry.object, granted, 0, false, false))
+            Ok(state.ob.create_handle(
+                context.process,
+                entry.object,
+                granted,
+                0,
+                false,
+                Origin::Model,
+            ))
         })
     }
 
@@ -136,7 +142,7 @@ impl Process {
                 entry.granted,
                 entry.attributes,
                 false,
-                false,
+                Origin::Model,
             ))
         })
     }

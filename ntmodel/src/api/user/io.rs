@@ -2,6 +2,7 @@
 //! (`NtDeviceIoControlFile`) and `CancelIoEx` (`IoCancelIrp`).
 use super::{FileOpen, IoOutcome, PendingIrp, Process};
 use crate::consts::USER_MODE;
+use crate::origin::Origin;
 use crate::requests::{self, OpenRequest, Outcome};
 use nt_bindings as nt;
 
@@ -65,7 +66,7 @@ impl Process {
                 disposition: nt::FILE_OPEN,
                 share: nt::FILE_SHARE_READ | nt::FILE_SHARE_WRITE,
                 mode: USER_MODE,
-                by_driver: false,
+                origin: Origin::Model,
             };
             requests::open(inner, &request).map(|(handle, _)| handle)
         })

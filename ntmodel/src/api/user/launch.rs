@@ -65,6 +65,7 @@ impl Kernel {
             thread: process.ethread(),
             previous_mode: mode.raw(),
             irql,
+            driver: None,
         };
         let guard = context::enter(context);
         let result = f();

@@ -242,6 +242,7 @@ impl Process {
             thread: self.ethread,
             previous_mode: USER_MODE,
             irql: PASSIVE_LEVEL,
+            driver: None,
         };
         let guard = context::enter(context.clone());
         let result = f(inner, &context);

@@ -9,6 +9,7 @@ use crate::dispatcher::objects::{KMUTANT_SIZE, init_mutant_at, init_semaphore_at
 use crate::dispatcher::waits::{release_mutant, release_semaphore};
 use crate::object_manager::Extra;
 use crate::object_types::ObjectKind;
+use crate::origin::Origin;
 use crate::rights::{SEMAPHORE_MODIFY_STATE, TIMER_MODIFY_STATE};
 use nt_bindings as nt;
 
@@ -134,7 +135,7 @@ impl Process {
                 Some(ObjectKind::Timer),
             )?;
             let relative = i64::try_from(due_ms.saturating_mul(TICKS_PER_MS)).unwrap_or(i64::MAX);
-            Ok(state.ke.set_timer(timer, -relative, 0, false))
+            Ok(state.ke.set_timer(timer, -relative, 0, Origin::Model))
         })
     }
 
