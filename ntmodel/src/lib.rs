@@ -42,6 +42,7 @@ mod object_types;
 mod origin;
 mod pool;
 mod processes;
+mod quarantine;
 mod registry;
 mod report;
 mod requests;
@@ -54,8 +55,8 @@ mod verifier;
 pub mod exports;
 
 pub use api::{
-    EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, PendingIrp, PreviousMode, Process,
-    TimerKind, User,
+    EventKind, FileOpen, FileSecurity, IoOutcome, IrpBookkeeping, Kernel, PendingIrp, PreviousMode,
+    Process, TimerKind, User,
 };
 pub use exports::ex::{
     DbgPrint, ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag, KeBugCheckEx,

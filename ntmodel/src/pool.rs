@@ -1,6 +1,7 @@
 //! Pool: tagged allocations with per-tag accounting, double-free and wrong-tag detection.
 use crate::block::Block;
 use crate::origin::Origin;
+use crate::quarantine::Quarantine;
 use std::collections::{BTreeMap, HashMap};
 
 /// Per-tag pool accounting.
@@ -44,9 +45,9 @@ pub enum FreeError {
 #[derive(Debug, Default)]
 pub struct Pool {
     live: HashMap<usize, Allocation>,
-    /// Freed blocks, poisoned and kept so their addresses are not reused (a second free or a
-    /// use after free is recognised).
-    freed: HashMap<usize, Block>,
+    /// Freed blocks, poisoned and kept (bounded) so a second free or a use after free is
+    /// recognised.
+    freed: Quarantine,
     stats: BTreeMap<u32, TagStats>,
 }
 
@@ -79,7 +80,7 @@ impl Pool {
     /// Frees `addr` if it was allocated with `tag`.
     pub fn free(&mut self, addr: usize, tag: u32) -> Result<(), FreeError> {
         let Some(allocation) = self.live.get(&addr) else {
-            return Err(if self.freed.contains_key(&addr) {
+            return Err(if self.freed.contains(addr) {
                 FreeError::DoubleFree
             } else {
                 FreeError::NotAllocated
@@ -96,7 +97,7 @@ impl Pool {
             stats.outstanding_bytes -= allocation.size as u64;
         }
         allocation.block.poison(0xDF);
-        self.freed.insert(addr, allocation.block);
+        self.freed.insert(allocation.block);
         Ok(())
     }
 

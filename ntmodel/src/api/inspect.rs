@@ -1,6 +1,18 @@
 //! Observers of a kernel for tests: objects and their counts, handles of the kernel table,
 //! pool accounting, the debug log, verifier stops, timers, IRPs, devices and links.
 use super::kernel::{Kernel, list};
+
+/// What [`Kernel::irp_bookkeeping`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrpBookkeeping {
+    /// IRPs issued and not finished.
+    pub live: usize,
+    /// Results of finished IRPs kept for a `PendingIrp` still held.
+    pub results: usize,
+    /// Finished IRPs' memory kept (poisoned) to recognise a stale pointer.
+    pub quarantined: usize,
+}
+
 use crate::block::Block;
 use crate::consts::EVENT_NOTIFICATION_OBJECT;
 use crate::dispatcher::objects::init_event_at;
@@ -115,6 +127,18 @@ impl Kernel {
             .values()
             .filter(|irp| irp.completed.is_none())
             .count()
+    }
+
+    /// The I/O manager's IRP bookkeeping now: live IRPs, results kept for pending requests
+    /// someone still holds, finished IRP memory kept to recognise stale pointers.
+    #[must_use]
+    pub fn irp_bookkeeping(&self) -> IrpBookkeeping {
+        let state = self.inner.lock();
+        IrpBookkeeping {
+            live: state.io.irps.len(),
+            results: state.io.results.len(),
+            quarantined: state.io.retired.len(),
+        }
     }
 
     /// The device object named `name` (`\Device\X`), if any.

@@ -4,5 +4,6 @@ mod inspect;
 pub mod kernel;
 pub mod user;
 
+pub use inspect::IrpBookkeeping;
 pub use kernel::{FileSecurity, Kernel, PreviousMode};
 pub use user::{EventKind, FileOpen, IoOutcome, PendingIrp, Process, TimerKind, User};

@@ -141,7 +141,7 @@ impl IoManager {
     pub(super) fn free_device(&mut self, device: usize) {
         if let Some(record) = self.devices.remove(&device) {
             record.block.poison(0xDE);
-            self.retired.push(record.block);
+            self.retired_devices.push(record.block);
         }
     }
 }

@@ -47,6 +47,8 @@ pub struct IrpRecord {
     pub method: u32,
     /// The dispatch routine has returned.
     pub dispatch_returned: bool,
+    /// `PendingIrp`s holding it (its result is kept when it finishes only if one does).
+    pub watchers: u32,
     /// Completed with (status, information).
     pub completed: Option<(nt::NTSTATUS, u64)>,
 }
@@ -132,6 +134,7 @@ impl IoManager {
                 output_len: 0,
                 method: 0,
                 dispatch_returned: false,
+                watchers: 0,
                 completed: None,
             },
         );
@@ -143,13 +146,46 @@ impl IoManager {
         let mut record = self.irps.remove(&irp)?;
         let block = std::mem::replace(&mut record.block, Block::zeroed(0));
         block.poison(0xDB);
-        self.retired.push(block);
+        self.retired.insert(block);
         Some(record)
     }
 
     /// Whether `irp` is the memory of an IRP already finished.
     pub fn was_retired(&self, irp: usize) -> bool {
-        self.retired.iter().any(|block| block.addr() == irp)
+        self.retired.contains(irp)
+    }
+
+    /// Records the result of a finished IRP if a `PendingIrp` still holds it.
+    pub fn keep_result(&mut self, record: &IrpRecord, result: IrpResult) {
+        if record.watchers > 0 {
+            self.results.insert(record.id, (result, record.watchers));
+        }
+    }
+
+    /// One more `PendingIrp` holds the request `id` (live or finished).
+    pub fn watch(&mut self, id: u64) {
+        if let Some(record) = self.irps.values_mut().find(|record| record.id == id) {
+            record.watchers += 1;
+        } else if let Some((_, watchers)) = self.results.get_mut(&id) {
+            *watchers += 1;
+        }
+    }
+
+    /// One `PendingIrp` less holds the request `id`; its result goes with the last one.
+    pub fn unwatch(&mut self, id: u64) {
+        if let Some(record) = self.irps.values_mut().find(|record| record.id == id) {
+            record.watchers = record.watchers.saturating_sub(1);
+        } else if let Some((_, watchers)) = self.results.get_mut(&id) {
+            *watchers = watchers.saturating_sub(1);
+            if *watchers == 0 {
+                self.results.remove(&id);
+            }
+        }
+    }
+
+    /// The result of the finished request `id`, if a `PendingIrp` holds it.
+    pub fn result(&self, id: u64) -> Option<&IrpResult> {
+        self.results.get(&id).map(|(result, _)| result)
     }
 
     /// The live, not yet completed IRP with this id: (address, device).

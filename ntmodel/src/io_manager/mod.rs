@@ -10,6 +10,7 @@ pub use irps::{IrpKind, IrpRecord, IrpResult};
 pub use links::SymbolicLink;
 
 use crate::block::Block;
+use crate::quarantine::Quarantine;
 use crate::unicode::OwnedUnicode;
 use nt_bindings as nt;
 use std::collections::HashMap;
@@ -63,11 +64,13 @@ pub struct IoManager {
     pub links: HashMap<String, SymbolicLink>,
     /// Live IRPs by address.
     pub irps: HashMap<usize, IrpRecord>,
-    /// Results of finished IRPs by id, until a test takes them.
-    pub results: HashMap<u64, IrpResult>,
-    /// Finished IRP and deleted device memory, poisoned and kept so a stale pointer is
-    /// recognised.
-    pub retired: Vec<Block>,
+    /// Results of finished IRPs by id, with the number of `PendingIrp`s still holding each:
+    /// kept only while one does.
+    pub results: HashMap<u64, (IrpResult, u32)>,
+    /// Finished IRPs' memory, poisoned and kept (bounded) so a stale pointer is recognised.
+    pub retired: Quarantine,
+    /// Deleted devices' memory, poisoned and kept.
+    pub retired_devices: Vec<Block>,
     /// Next IRP id.
     next_irp: u64,
     /// Loads so far.

@@ -16,6 +16,7 @@ use crate::block::Block;
 use crate::names::key;
 use crate::object_types::ObjectKind;
 use crate::origin::Origin;
+use crate::quarantine::Quarantine;
 use crate::security::Security;
 use handle_table::HandleTable;
 use std::collections::HashMap;
@@ -149,8 +150,9 @@ impl ObjectHeader {
 pub struct ObjectManager {
     /// Object headers, keyed by body address.
     objects: HashMap<usize, ObjectHeader>,
-    /// Bodies of deleted objects, poisoned and kept so their addresses are not reused.
-    graveyard: HashMap<usize, Block>,
+    /// Bodies of deleted objects, poisoned and kept (bounded) so a stale pointer is
+    /// recognised.
+    graveyard: Quarantine,
     /// Handle tables by `PEPROCESS`.
     tables: HashMap<usize, HandleTable>,
     /// The System process, whose table is the kernel handle table.
@@ -175,7 +177,7 @@ impl ObjectManager {
         permanent: bool,
     ) -> usize {
         let addr = body.addr();
-        self.graveyard.remove(&addr);
+        self.graveyard.remove(addr);
         self.objects.insert(
             addr,
             ObjectHeader {
@@ -215,7 +217,7 @@ impl ObjectManager {
 
     /// Whether `addr` is the body of an object already deleted.
     pub fn was_deleted(&self, addr: usize) -> bool {
-        self.graveyard.contains_key(&addr)
+        self.graveyard.contains(addr)
     }
 
     /// Takes a reference; returns the new count, `None` if `addr` is not a live object.
@@ -295,7 +297,7 @@ impl ObjectManager {
     pub fn delete(&mut self, addr: usize) -> Option<Extra> {
         let header = self.objects.remove(&addr)?;
         header.body.poison(0xDD);
-        self.graveyard.insert(addr, header.body);
+        self.graveyard.insert(header.body);
         Some(header.extra)
     }
 }

@@ -84,7 +84,9 @@ pub fn complete(machine: &Arc<Machine>, irp: usize) {
 
 /// Finishes a completed device-control IRP: copies the output back (METHOD_BUFFERED:
 /// `Information` bytes of the system buffer, unless the status is an error), frees the
-/// buffers and the IRP, and drops its file-object reference.
+/// buffers and the IRP (its memory goes to the quarantine), and drops its file-object
+/// reference. The result is returned, and kept only if a `PendingIrp` still holds the
+/// request.
 pub fn finish(state: &mut Subsystems, irp: usize) -> (Option<IrpResult>, Option<Deferred>) {
     let Some(record) = state.io.retire_irp(irp) else {
         return (None, None);
@@ -130,7 +132,7 @@ pub fn finish(state: &mut Subsystems, irp: usize) -> (Option<IrpResult>, Option<
         information,
         output,
     };
-    state.io.results.insert(record.id, result.clone());
+    state.io.keep_result(&record, result.clone());
     (Some(result), deferred)
 }
 

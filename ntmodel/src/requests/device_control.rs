@@ -211,5 +211,7 @@ pub fn device_control(
             format!("dispatch routine returned {returned:#010x} without completing the IRP or returning STATUS_PENDING"),
         );
     }
+    // The caller gets a `PendingIrp`: it holds the request.
+    state.io.watch(id);
     Ok(Outcome::Pending(id))
 }

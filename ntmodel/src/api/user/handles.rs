@@ -1,7 +1,7 @@
 //! Handles from user mode: closing and duplicating them, their granted access, the process's
 //! table, the pseudo-handles and process exit; and the two steps every object call shares
 //! (a new object with a handle, a handle referenced as `UserMode`).
-use super::{PendingIrp, Process};
+use super::Process;
 use crate::block::Block;
 use crate::consts::{CURRENT_PROCESS, CURRENT_THREAD, USER_MODE};
 use crate::dispatcher::waits::signal_ended;
@@ -187,10 +187,7 @@ impl Process {
                 .collect()
         };
         for id in pending {
-            let _ = self.cancel(&PendingIrp {
-                kernel: self.kernel.clone(),
-                id,
-            });
+            let _ = self.call("CancelIoEx", |inner, _| requests::cancel(inner, id));
         }
         for handle in self.handles() {
             let _ = self.close(handle);

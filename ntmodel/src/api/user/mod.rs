@@ -113,11 +113,28 @@ impl IoOutcome {
     }
 }
 
-/// An IRP the driver pended; its result shows up once the driver completes it.
-#[derive(Clone, Debug)]
+/// An IRP the driver pended; its result shows up once the driver completes it, and is kept
+/// while a `PendingIrp` for it (or a clone) exists.
+#[derive(Debug)]
 pub struct PendingIrp {
     kernel: Kernel,
     id: u64,
+}
+
+impl Clone for PendingIrp {
+    fn clone(&self) -> Self {
+        self.kernel.inner.lock().io.watch(self.id);
+        Self {
+            kernel: self.kernel.clone(),
+            id: self.id,
+        }
+    }
+}
+
+impl Drop for PendingIrp {
+    fn drop(&mut self) {
+        self.kernel.inner.lock().io.unwatch(self.id);
+    }
 }
 
 impl PendingIrp {
@@ -136,8 +153,7 @@ impl PendingIrp {
         let state = self.kernel.inner.lock();
         state
             .io
-            .results
-            .get(&self.id)
+            .result(self.id)
             .map(|result| (result.status, result.information, result.output.clone()))
     }
 
