@@ -87,6 +87,7 @@ pub use loader::DriverEntryFn;
 pub use object_types::ObjectTypeExport;
 pub use pool::TagStats;
 pub use report::LeakReport;
+pub use verifier::trace::{TraceEvent, TracedCall};
 pub use verifier::{Stop, codes};
 
 /// The names of every ntoskrnl symbol the model defines (routines and data), e.g. to check

@@ -61,6 +61,8 @@ pub enum ObjectKind {
 pub struct ObjectTypeInfo {
     /// The type's name, as `!object` would print it.
     pub name: &'static str,
+    /// The data export holding it, if ntoskrnl exports one.
+    pub export: Option<&'static str>,
     /// `GENERIC_READ`, `GENERIC_WRITE`, `GENERIC_EXECUTE`, `GENERIC_ALL` mapped to specific rights.
     pub mapping: nt::GENERIC_MAPPING,
     /// The type's specific rights by name (for rendering access masks).
@@ -83,6 +85,7 @@ const SYNCHRONIZE: u32 = nt::SYNCHRONIZE;
 
 static PROCESS_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "Process",
+    export: Some("PsProcessType"),
     mapping: mapping(
         READ | PROCESS_VM_READ | PROCESS_QUERY_INFORMATION,
         WRITE
@@ -122,6 +125,7 @@ static PROCESS_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static THREAD_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "Thread",
+    export: Some("PsThreadType"),
     mapping: mapping(
         READ | THREAD_GET_CONTEXT | THREAD_QUERY_INFORMATION,
         WRITE
@@ -157,6 +161,7 @@ static THREAD_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static EVENT_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "Event",
+    export: Some("ExEventObjectType"),
     mapping: mapping(
         READ | EVENT_QUERY_STATE,
         WRITE | EVENT_MODIFY_STATE,
@@ -170,6 +175,7 @@ static EVENT_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static FILE_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "File",
+    export: Some("IoFileObjectType"),
     mapping: mapping(
         nt::FILE_GENERIC_READ,
         nt::FILE_GENERIC_WRITE,
@@ -190,6 +196,7 @@ static FILE_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static KEY_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "Key",
+    export: Some("CmKeyObjectType"),
     mapping: mapping(KEY_READ, KEY_WRITE, KEY_EXECUTE, KEY_ALL_ACCESS),
     rights: &[
         ("KEY_QUERY_VALUE", KEY_QUERY_VALUE),
@@ -202,6 +209,7 @@ static KEY_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static SEMAPHORE_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "Semaphore",
+    export: Some("ExSemaphoreObjectType"),
     mapping: mapping(
         READ | SEMAPHORE_QUERY_STATE,
         WRITE | SEMAPHORE_MODIFY_STATE,
@@ -215,6 +223,7 @@ static SEMAPHORE_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static MUTANT_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "Mutant",
+    export: None,
     mapping: mapping(
         READ | MUTANT_QUERY_STATE,
         WRITE,
@@ -225,6 +234,7 @@ static MUTANT_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static TIMER_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "Timer",
+    export: None,
     mapping: mapping(
         READ | TIMER_QUERY_STATE,
         WRITE | TIMER_MODIFY_STATE,
@@ -238,6 +248,7 @@ static TIMER_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static SYMBOLIC_LINK_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "SymbolicLink",
+    export: None,
     mapping: mapping(
         READ | SYMBOLIC_LINK_QUERY,
         WRITE,
@@ -248,6 +259,7 @@ static SYMBOLIC_LINK_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static DIRECTORY_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "Directory",
+    export: None,
     mapping: mapping(
         READ | DIRECTORY_QUERY | DIRECTORY_TRAVERSE,
         WRITE | DIRECTORY_CREATE_OBJECT | DIRECTORY_CREATE_SUBDIRECTORY,
@@ -266,6 +278,7 @@ static DIRECTORY_TYPE: ObjectTypeInfo = ObjectTypeInfo {
 };
 static SECTION_TYPE: ObjectTypeInfo = ObjectTypeInfo {
     name: "Section",
+    export: Some("MmSectionObjectType"),
     mapping: mapping(
         READ | SECTION_MAP_READ | SECTION_QUERY,
         WRITE | SECTION_MAP_WRITE,

@@ -23,7 +23,9 @@ use crate::origin::Origin;
 use crate::pool::TagStats;
 use crate::rights::EVENT_ALL_ACCESS;
 use crate::verifier::Stop;
+use crate::verifier::trace::TraceEvent;
 use nt_bindings as nt;
+use std::sync::atomic::Ordering;
 
 impl Kernel {
     /// (references, handles) of the object at `object`, `None` if it is not a live object.
@@ -88,6 +90,21 @@ impl Kernel {
     #[must_use]
     pub fn debug_log(&self) -> Vec<String> {
         self.inner.lock().verifier.debug_log.clone()
+    }
+
+    /// Turns the call trace on or off. While it is on, every export call (by a driver or by
+    /// test code) is recorded with its arguments and result, in order with the `DbgPrint`
+    /// lines and the verifier stops; what was recorded stays until [`Kernel::take_trace`].
+    pub fn set_trace(&self, enabled: bool) {
+        let mut state = self.inner.lock();
+        state.verifier.trace.set_enabled(enabled);
+        self.inner.tracing.store(enabled, Ordering::Relaxed);
+    }
+
+    /// Returns and forgets what the call trace recorded so far.
+    #[must_use]
+    pub fn take_trace(&self) -> Vec<TraceEvent> {
+        self.inner.lock().verifier.trace.take()
     }
 
     /// Every verifier stop so far.

@@ -51,7 +51,7 @@ macro_rules! exports {
         unsafe fn $module:ident :: $name:ident ($($parameters:tt)*) $(-> $ret:ty => $ret_format:ident)?;
         $($rest:tt)*
     ) => {
-        exports!(@wrapper [unsafe] [$(#[$meta])*] $module $name [$($parameters)*] [$($ret)?]);
+        exports!(@wrapper [unsafe] [$(#[$meta])*] $module $name [$($parameters)*] [$($ret => $ret_format)?]);
         exports!(@define $($rest)*);
     };
     (@define
@@ -59,7 +59,7 @@ macro_rules! exports {
         fn $module:ident :: $name:ident ($($parameters:tt)*) $(-> $ret:ty => $ret_format:ident)?;
         $($rest:tt)*
     ) => {
-        exports!(@wrapper [] [$(#[$meta])*] $module $name [$($parameters)*] [$($ret)?]);
+        exports!(@wrapper [] [$(#[$meta])*] $module $name [$($parameters)*] [$($ret => $ret_format)?]);
         exports!(@define $($rest)*);
     };
     (@define
@@ -79,29 +79,61 @@ macro_rules! exports {
 
     (@wrapper [unsafe] [$(#[$meta:meta])*] $module:ident $name:ident
         [$($parameter:ident : $type:ty => $format:ident $(($($with:ident),*))?),* $(,)?]
-        [$($ret:ty)?]
+        [$($ret:ty => $ret_format:ident)?]
     ) => {
         $(#[$meta])*
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn $name($($parameter: $type),*) $(-> $ret)? {
             crate::routines::with_context(stringify!($name), |context| {
+                let call = exports!(@begin context $name [$($parameter => $format $(($($with),*))?),*]);
                 // SAFETY: the caller upholds this export's contract (its `# Safety` section),
                 // which is exactly what the implementation relies on.
-                unsafe { crate::routines::$module::$name(context, $($parameter),*) }
+                let result = unsafe { crate::routines::$module::$name(context, $($parameter),*) };
+                exports!(@end context call result [$($ret_format)?]);
+                result
             })
         }
     };
     (@wrapper [] [$(#[$meta:meta])*] $module:ident $name:ident
         [$($parameter:ident : $type:ty => $format:ident $(($($with:ident),*))?),* $(,)?]
-        [$($ret:ty)?]
+        [$($ret:ty => $ret_format:ident)?]
     ) => {
         $(#[$meta])*
         #[unsafe(no_mangle)]
         pub extern "C" fn $name($($parameter: $type),*) $(-> $ret)? {
             crate::routines::with_context(stringify!($name), |context| {
-                crate::routines::$module::$name(context, $($parameter),*)
+                let call = exports!(@begin context $name [$($parameter => $format $(($($with),*))?),*]);
+                let result = crate::routines::$module::$name(context, $($parameter),*);
+                exports!(@end context call result [$($ret_format)?]);
+                result
             })
         }
+    };
+
+    // The call trace: the arguments rendered (only while the trace is on) before the call,
+    // the result after it.
+    (@begin $context:ident $name:ident
+        [$($parameter:ident => $format:ident $(($($with:ident),*))?),*]
+    ) => {
+        crate::exports::tracing::begin($context, stringify!($name), || {
+            vec![$(
+                // SAFETY: the argument is what the export's contract says; the formatter reads
+                // through a pointer argument only what the export itself reads.
+                unsafe { crate::exports::render::$format($parameter $(, $($with),*)?) }
+            ),*]
+        })
+    };
+    (@end $context:ident $call:ident $result:ident []) => {
+        crate::exports::tracing::end($context, $call, || {
+            let () = $result;
+            None
+        });
+    };
+    (@end $context:ident $call:ident $result:ident [$ret_format:ident]) => {
+        crate::exports::tracing::end($context, $call, || {
+            // SAFETY: a result is a plain value.
+            Some(unsafe { crate::exports::render::$ret_format($result) })
+        });
     };
 
     (@statics) => {};

@@ -9,6 +9,8 @@
 //! documented contract, one entry each, and splitting it would mean two lists.
 #[macro_use]
 mod macros;
+mod render;
+mod tracing;
 
 exports! {
     data {
@@ -99,7 +101,7 @@ exports! {
             DeviceType: nt::ULONG => hex,
             DeviceCharacteristics: nt::ULONG => hex,
             Exclusive: nt::BOOLEAN => boolean,
-            DeviceObject: *mut nt::PDEVICE_OBJECT => pointer,
+            DeviceObject: *mut nt::PDEVICE_OBJECT => out,
         ) -> nt::NTSTATUS => status;
         /// `IoDeleteDevice`.
         ///
@@ -154,7 +156,7 @@ exports! {
         /// # Safety
         /// `Irql` is writable.
         unsafe fn io::IoAcquireCancelSpinLock(
-            Irql: nt::PKIRQL => pointer,
+            Irql: nt::PKIRQL => out,
         );
         /// `IoReleaseCancelSpinLock`.
         fn io::IoReleaseCancelSpinLock(
@@ -173,8 +175,8 @@ exports! {
             DesiredAccess: nt::ACCESS_MASK => access_of(ObjectType),
             ObjectType: nt::POBJECT_TYPE => object_type,
             AccessMode: nt::KPROCESSOR_MODE => mode,
-            Object: *mut nt::PVOID => pointer,
-            HandleInformation: nt::POBJECT_HANDLE_INFORMATION => pointer,
+            Object: *mut nt::PVOID => out,
+            HandleInformation: nt::POBJECT_HANDLE_INFORMATION => out,
         ) -> nt::NTSTATUS => status;
         /// `ObReferenceObjectByPointer`.
         ///
@@ -213,7 +215,7 @@ exports! {
             DesiredAccess: nt::ACCESS_MASK => access,
             ObjectType: nt::POBJECT_TYPE => object_type,
             AccessMode: nt::KPROCESSOR_MODE => mode,
-            Handle: nt::PHANDLE => handle,
+            Handle: nt::PHANDLE => out,
         ) -> nt::NTSTATUS => status;
         /// `ObCloseHandle`: closes a handle as a caller in `PreviousMode`.
         ///
@@ -246,7 +248,7 @@ exports! {
         /// # Safety
         /// `EventHandle` is writable; `ObjectAttributes` NULL or valid.
         unsafe fn zw_event::ZwCreateEvent(
-            EventHandle: nt::PHANDLE => pointer,
+            EventHandle: nt::PHANDLE => out,
             DesiredAccess: nt::ACCESS_MASK => access,
             ObjectAttributes: nt::POBJECT_ATTRIBUTES => attributes,
             EventType: nt::EVENT_TYPE => number,
@@ -258,10 +260,10 @@ exports! {
         /// # Safety
         /// Pointers as `ZwCreateFile` documents them.
         unsafe fn zw_file::ZwCreateFile(
-            FileHandle: nt::PHANDLE => handle,
+            FileHandle: nt::PHANDLE => out,
             DesiredAccess: nt::ACCESS_MASK => access,
             ObjectAttributes: nt::POBJECT_ATTRIBUTES => attributes,
-            IoStatusBlock: nt::PIO_STATUS_BLOCK => pointer,
+            IoStatusBlock: nt::PIO_STATUS_BLOCK => out,
             AllocationSize: nt::PLARGE_INTEGER => pointer,
             FileAttributes: nt::ULONG => hex,
             ShareAccess: nt::ULONG => hex,
@@ -280,8 +282,8 @@ exports! {
             Event: nt::HANDLE => handle,
             ApcRoutine: nt::PIO_APC_ROUTINE => routine,
             ApcContext: nt::PVOID => pointer,
-            IoStatusBlock: nt::PIO_STATUS_BLOCK => pointer,
-            Buffer: nt::PVOID => pointer,
+            IoStatusBlock: nt::PIO_STATUS_BLOCK => out,
+            Buffer: nt::PVOID => out,
             Length: nt::ULONG => number,
             ByteOffset: nt::PLARGE_INTEGER => pointer,
             Key: nt::PULONG => pointer,
@@ -292,8 +294,8 @@ exports! {
         /// `FileInformation` holds `Length` writable bytes; `IoStatusBlock` is writable.
         unsafe fn zw_file::ZwQueryInformationFile(
             FileHandle: nt::HANDLE => handle,
-            IoStatusBlock: nt::PIO_STATUS_BLOCK => pointer,
-            FileInformation: nt::PVOID => pointer,
+            IoStatusBlock: nt::PIO_STATUS_BLOCK => out,
+            FileInformation: nt::PVOID => out,
             Length: nt::ULONG => number,
             FileInformationClass: nt::FILE_INFORMATION_CLASS => number,
         ) -> nt::NTSTATUS => status;
@@ -302,7 +304,7 @@ exports! {
         /// # Safety
         /// `KeyHandle` is writable; `ObjectAttributes` valid.
         unsafe fn zw_key::ZwOpenKey(
-            KeyHandle: nt::PHANDLE => handle,
+            KeyHandle: nt::PHANDLE => out,
             DesiredAccess: nt::ACCESS_MASK => access,
             ObjectAttributes: nt::POBJECT_ATTRIBUTES => attributes,
         ) -> nt::NTSTATUS => status;
@@ -314,9 +316,9 @@ exports! {
             KeyHandle: nt::HANDLE => handle,
             ValueName: nt::PUNICODE_STRING => unicode,
             KeyValueInformationClass: nt::KEY_VALUE_INFORMATION_CLASS => number,
-            KeyValueInformation: nt::PVOID => pointer,
+            KeyValueInformation: nt::PVOID => out,
             Length: nt::ULONG => number,
-            ResultLength: nt::PULONG => pointer,
+            ResultLength: nt::PULONG => out,
         ) -> nt::NTSTATUS => status;
     }
     /// Dispatcher exports: events, timers, DPCs, spin locks.

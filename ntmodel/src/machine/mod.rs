@@ -22,7 +22,7 @@ use crate::processes::Processes;
 use crate::registry::Registry;
 use crate::verifier::Verifier;
 use std::collections::{HashSet, VecDeque};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Work the kernel does later, at `PASSIVE_LEVEL`, with no lock held.
@@ -80,6 +80,8 @@ pub struct Machine {
     pub cancel_lock: AtomicUsize,
     /// Unique id of this instance (for messages).
     pub id: u64,
+    /// Whether exports record themselves in the call trace (read without the lock).
+    pub tracing: AtomicBool,
 }
 
 static NEXT_MACHINE: AtomicU64 = AtomicU64::new(1);
@@ -91,6 +93,7 @@ impl Machine {
             state: Mutex::new(state),
             cancel_lock: AtomicUsize::new(0),
             id: NEXT_MACHINE.fetch_add(1, Ordering::Relaxed),
+            tracing: AtomicBool::new(false),
         }
     }
 

@@ -9,6 +9,9 @@
 use std::fmt;
 
 pub mod codes;
+pub mod trace;
+
+use trace::{Trace, TraceEvent};
 
 /// One verifier stop.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,14 +61,16 @@ impl fmt::Display for Stop {
     }
 }
 
-/// The verifier's and the debugger's view of one kernel: the stops so far and the
-/// `DbgPrint` output.
+/// The verifier's and the debugger's view of one kernel: the stops so far, the `DbgPrint`
+/// output, and the call trace.
 #[derive(Debug, Default)]
 pub struct Verifier {
     /// Verifier stops, in order.
     pub stops: Vec<Stop>,
     /// `DbgPrint` output, one entry per call.
     pub debug_log: Vec<String>,
+    /// The call trace (recorded only when enabled).
+    pub trace: Trace,
 }
 
 impl Verifier {
@@ -77,11 +82,13 @@ impl Verifier {
             message: message.into(),
         };
         eprintln!("ntmodel: verifier stop: {stop}");
+        self.trace.record(TraceEvent::Stop(stop.clone()));
         self.stops.push(stop);
     }
 
     /// Records a line of `DbgPrint` output.
     pub fn debug_print(&mut self, line: String) {
+        self.trace.record(TraceEvent::DbgPrint(line.clone()));
         self.debug_log.push(line);
     }
 }
