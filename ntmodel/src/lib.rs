@@ -102,6 +102,7 @@ pub fn exported_names() -> Vec<&'static str> {
 
 /// Handle values and constants tests need that the bindings do not carry.
 pub mod constants {
+    pub use crate::api::INFINITE;
     pub use crate::consts::{
         CURRENT_PROCESS, CURRENT_THREAD, KERNEL_HANDLE_FLAG, OBJ_AUDIT_OBJECT_CLOSE,
         OBJ_PROTECT_CLOSE,

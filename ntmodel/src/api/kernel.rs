@@ -3,14 +3,12 @@
 //! the debug log, verifier stops) are in `inspect.rs`; the calls that create or address
 //! user-mode processes belong to the user-mode API (`api::user`). Every method is safe;
 //! `Kernel` is `Clone + Send + Sync`.
-use crate::clock;
-use crate::consts::{KERNEL_MODE, PASSIVE_LEVEL, TICKS_PER_MS, USER_MODE};
+use crate::consts::{KERNEL_MODE, PASSIVE_LEVEL, USER_MODE};
 use crate::loader::{self, DriverEntryFn};
 use crate::machine::context::{self, system_context};
 use crate::machine::{Machine, Subsystems};
 use crate::registry::Value;
 use crate::report::LeakReport;
-use crate::requests;
 use crate::security::Security;
 use crate::verifier::Stop;
 use nt_bindings as nt;
@@ -209,34 +207,6 @@ impl Kernel {
     #[must_use]
     pub fn loaded_drivers(&self) -> Vec<String> {
         self.inner.lock().io.loaded_services()
-    }
-
-    /// Moves the clock forward `ms` milliseconds: due timers fire in order and their DPCs run
-    /// on this thread at `DISPATCH_LEVEL` in the System process.
-    ///
-    /// # Panics
-    /// If the verifier stopped meanwhile.
-    pub fn advance_ms(&self, ms: u64) {
-        self.advance_100ns(ms.saturating_mul(TICKS_PER_MS));
-    }
-
-    /// Moves the clock forward in 100 ns units.
-    ///
-    /// # Panics
-    /// If the verifier stopped meanwhile.
-    pub fn advance_100ns(&self, ticks: u64) {
-        let before = self.inner.lock().verifier.stops.len();
-        let guard = context::enter(system_context(&self.inner, PASSIVE_LEVEL));
-        clock::advance(&self.inner, ticks);
-        requests::settle(&self.inner);
-        drop(guard);
-        self.panic_on_new_stops("advancing the clock", before);
-    }
-
-    /// System time now (100 ns since 1601).
-    #[must_use]
-    pub fn now(&self) -> u64 {
-        self.inner.lock().ke.now
     }
 
     pub(crate) fn panic_on_new_stops(&self, what: &str, before: usize) {

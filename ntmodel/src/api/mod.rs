@@ -2,8 +2,10 @@
 //! inspect) and the user-mode side ([`Process`]: open, send IOCTLs, create and close handles).
 mod inspect;
 pub mod kernel;
+mod time;
 pub mod user;
 
 pub use inspect::IrpBookkeeping;
 pub use kernel::{FileSecurity, Kernel, PreviousMode};
+pub use time::INFINITE;
 pub use user::{EventKind, FileOpen, IoOutcome, PendingIrp, Process, TimerKind, User};

@@ -69,6 +69,29 @@ fn arm_timer(device: nt::PDEVICE_OBJECT, milliseconds: i64) {
     };
 }
 
+/// `IOCTL_SIGNAL_EVENT_LATER`'s input: an event handle (8 bytes), signalled in 10 ms or in
+/// the number of milliseconds 4 more bytes say.
+fn handle_and_delay(irp: nt::PIRP, input_len: usize) -> Option<(u64, u32)> {
+    if input_len == 8 {
+        return input_handle(irp, input_len).map(|handle| (handle, 10));
+    }
+    if input_len != 12 {
+        return None;
+    }
+    let mut bytes = [0u8; 12];
+    // SAFETY: 12 input bytes in the system buffer.
+    unsafe {
+        bytes
+            .as_mut_ptr()
+            .copy_from_nonoverlapping(system_buffer(irp), 12);
+    };
+    let (handle, milliseconds) = bytes.split_at(8);
+    Some((
+        u64::from_le_bytes(handle.try_into().ok()?),
+        u32::from_le_bytes(milliseconds.try_into().ok()?),
+    ))
+}
+
 fn pend(extension: &Extension, irp: nt::PIRP) -> nt::NTSTATUS {
     if extension
         .pended
@@ -131,7 +154,7 @@ pub unsafe extern "C" fn dispatch_device_control(
             status
         }
         IOCTL_SIGNAL_EVENT_LATER => {
-            let Some(handle) = input_handle(irp, input_len) else {
+            let Some((handle, milliseconds)) = handle_and_delay(irp, input_len) else {
                 return complete(irp, nt::STATUS_INVALID_PARAMETER, 0);
             };
             if handle == 0 {
@@ -157,7 +180,7 @@ pub unsafe extern "C" fn dispatch_device_control(
                 // SAFETY: the previous reference we held.
                 unsafe { ntmodel::ObfDereferenceObject(old) };
             }
-            arm_timer(device, 10);
+            arm_timer(device, i64::from(milliseconds));
             complete(irp, nt::STATUS_SUCCESS, 0)
         }
         IOCTL_COUNTS => {

@@ -4,8 +4,8 @@
 //!
 //! IOCTLs (all `METHOD_BUFFERED`, `FILE_ANY_ACCESS` unless noted): echo, pend (with a cancel
 //! routine), complete the pended IRP, pend until a timer's DPC completes it, reference a
-//! user event and signal it from a DPC, counters, open info; and deliberately broken ones for
-//! the verifier tests (`device_control.rs`).
+//! user event and signal it from a DPC (in 10 ms, or as many as the input says), counters,
+//! open info; and deliberately broken ones for the verifier tests (`device_control.rs`).
 mod device_control;
 
 use super::wdm::{complete, current_stack, set_cancel_routine, unicode};
