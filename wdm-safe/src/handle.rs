@@ -37,21 +37,19 @@ impl From<NtError> for RequestorError {
 }
 
 impl UserHandle {
-    /// A handle from a request's wire field. A 32-bit (WOW64) caller's handle is the low
-    /// half, sign-extended as WOW64 does (so `-1` stays `NtCurrentProcess()`); a 64-bit
-    /// caller's value is taken whole.
-    #[must_use]
-    pub fn from_wire(value: u64, irp: &Irp) -> Self {
-        if irp.is_32bit_requestor() {
-            #[expect(
-                clippy::cast_possible_truncation,
-                reason = "the low 32 bits are a WOW64 caller's handle"
-            )]
-            let low = value as u32;
-            Self(i64::from(low.cast_signed()).cast_unsigned())
-        } else {
-            Self(value)
+    /// A handle from a request's wire field. A 32-bit (WOW64) caller's handles are 32 bits:
+    /// its value is the low half, sign-extended as WOW64 does (so `-1` stays
+    /// `NtCurrentProcess()`), and a value with any upper bit set is no handle it can have. A
+    /// 64-bit caller's value is taken whole.
+    ///
+    /// # Errors
+    /// `STATUS_INVALID_HANDLE` for a 32-bit caller's value above 32 bits.
+    pub fn from_wire(value: u64, irp: &Irp) -> NtResult<Self> {
+        if !irp.is_32bit_requestor() {
+            return Ok(Self(value));
         }
+        let low = u32::try_from(value).map_err(|_| NtError::INVALID_HANDLE)?;
+        Ok(Self(i64::from(low.cast_signed()).cast_unsigned()))
     }
 
     /// Whether the value has the shape of a kernel handle (x64: negative, and not one of the
