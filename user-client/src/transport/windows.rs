@@ -11,11 +11,16 @@
 //!   creates a handle, so a handle value the self-test just closed is not handed to a new
 //!   event before the driver sees it (Windows reuses a freed handle-table slot first).
 //!
-//! This is the only module with `unsafe`: one Win32 call per block, each with its reason.
-#![allow(unsafe_code)]
+//! This module and the two below it are the only ones with `unsafe`: one Win32 call per
+//! block, each with its reason.
+#![expect(unsafe_code, reason = "the Win32 calls, one per unsafe block")]
 
-use crate::status::{self, Op};
-use crate::transport::{Fixture, Outcome, Pended, READABLE_CONTENT, Reply, Status, Transport};
+use super::{
+    Fixture, HandleRow, NameRow, Outcome, Pended, ProcessRow, READABLE_CONTENT, Reply, Transport,
+};
+use crate::explain::{Op, explain_for};
+use crate::failure::Failure;
+use crate::status::{self, Status};
 use std::cell::RefCell;
 use std::os::windows::io::AsRawHandle;
 use std::path::PathBuf;
@@ -36,8 +41,13 @@ use windows_sys::Win32::Storage::FileSystem::{
 };
 use windows_sys::Win32::System::IO::{CancelIoEx, IO_STATUS_BLOCK, OVERLAPPED};
 use windows_sys::Win32::System::Threading::{
-    CreateEventW, GetCurrentProcess, ResetEvent, SetEvent, WaitForSingleObject,
+    CreateEventW, GetCurrentThread, ResetEvent, SetEvent, WaitForSingleObject,
 };
+
+mod handle_table;
+mod handle_value;
+
+use handle_value::{current_process, from_handle, to_handle};
 
 #[link(name = "ntdll")]
 unsafe extern "system" {
@@ -72,22 +82,6 @@ fn last_error_status() -> Status {
     } else {
         status::from_win32(error)
     }
-}
-
-/// A handle value as the Win32 API takes it. Values are pointer-sized: on a 32-bit build the
-/// wire's high half is the sign extension, which WOW64 drops the same way.
-#[allow(clippy::cast_possible_truncation)]
-fn to_handle(value: u64) -> HANDLE {
-    value as usize as HANDLE
-}
-
-fn from_handle(handle: HANDLE) -> u64 {
-    handle as usize as u64
-}
-
-fn current_process() -> HANDLE {
-    // SAFETY: returns the pseudo-handle -1; no preconditions.
-    unsafe { GetCurrentProcess() }
 }
 
 fn close_handle(handle: HANDLE) {
@@ -184,7 +178,10 @@ impl WindowsDevice {
     ///
     /// # Errors
     /// The open's status, in words.
-    pub fn open(path: &str) -> Result<Self, String> {
+    pub fn open(path: &str) -> Result<Self, Failure> {
+        if path.is_empty() {
+            return Err(Failure::usage("--device: the path is empty"));
+        }
         let device = create_file(
             path,
             GENERIC_READ | GENERIC_WRITE,
@@ -193,17 +190,15 @@ impl WindowsDevice {
             None,
         )
         .map_err(|failed| {
-            format!(
-                "cannot open {path}: {}",
-                status::explain_for(Op::OpenDevice, failed)
-            )
+            Failure::status(Op::OpenDevice, failed)
+                .with_prefix(&format!("cannot open {path}: "))
+                .with_hint(open_hint(path, Op::OpenDevice, failed))
         })?;
         let shared = Rc::new(Shared {
             device,
             spare_events: RefCell::new(Vec::new()),
         });
-        let first =
-            create_event().map_err(|failed| status::explain_for(Op::CreateEvent, failed))?;
+        let first = create_event().map_err(|failed| Failure::status(Op::CreateEvent, failed))?;
         shared.give_event(first);
         Ok(Self {
             path: path.to_string(),
@@ -248,6 +243,7 @@ struct Request {
 
 impl Request {
     /// The final status once the kernel has completed the request, waiting up to `timeout`.
+    /// `IoStatus.Information` is then in `io_status`, and the output truncated to it.
     fn finish(&mut self, timeout_ms: u32) -> Option<Status> {
         if self.done.is_some() {
             return self.done;
@@ -293,16 +289,28 @@ impl Drop for Request {
     }
 }
 
+impl Request {
+    /// The completed request's reply (its output is taken: call once, after completion).
+    fn reply(&mut self, status: Status) -> Reply {
+        Reply {
+            status,
+            information: u64::try_from(self.io_status.Information).unwrap_or(u64::MAX),
+            output: std::mem::take(&mut self.output),
+        }
+    }
+}
+
 impl Pended for Request {
-    fn poll(&mut self) -> Option<Status> {
-        self.finish(0)
+    fn poll(&mut self) -> Option<Reply> {
+        let status = self.finish(0)?;
+        Some(self.reply(status))
     }
 
-    fn wait(&mut self, timeout_ms: u32) -> Option<(Status, u64)> {
+    fn wait(&mut self, timeout_ms: u32) -> Option<(Reply, u64)> {
         let started = Instant::now();
         let status = self.finish(timeout_ms)?;
         Some((
-            status,
+            self.reply(status),
             u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         ))
     }
@@ -331,12 +339,7 @@ impl Transport for WindowsDevice {
     fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome {
         let event = match self.shared.take_event() {
             Ok(event) => event,
-            Err(status) => {
-                return Outcome::Done(Reply {
-                    status,
-                    output: Vec::new(),
-                });
-            }
+            Err(status) => return Outcome::Done(Reply::status(status)),
         };
         let mut request = Request {
             shared: Rc::clone(&self.shared),
@@ -369,13 +372,12 @@ impl Transport for WindowsDevice {
                 return Outcome::Pending(Box::new(request));
             }
         } else {
-            // Completed in the call: the returned status is the driver's.
+            // Completed in the call: the returned status is the driver's. A request that
+            // failed before reaching the driver leaves the IO_STATUS_BLOCK as it was (zero).
             request.complete(status);
         }
-        Outcome::Done(Reply {
-            status: request.done.unwrap_or(status),
-            output: std::mem::take(&mut request.output),
-        })
+        let status = request.done.unwrap_or(status);
+        Outcome::Done(request.reply(status))
     }
 
     fn ioctl_forwarded(&self, _code: u32, _input: &[u8], _output_len: usize) -> Option<Outcome> {
@@ -387,7 +389,9 @@ impl Transport for WindowsDevice {
     }
 
     fn reopen(&self) -> Result<Box<dyn Transport>, String> {
-        Ok(Box::new(Self::open(&self.path)?))
+        Ok(Box::new(
+            Self::open(&self.path).map_err(|failed| failed.message)?,
+        ))
     }
 
     fn try_open(&self, path: &str) -> Status {
@@ -523,7 +527,7 @@ impl Transport for WindowsDevice {
             .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
         let win32 = path.to_string_lossy().into_owned();
         Ok(Fixture {
-            nt_path: crate::transport::nt_path(&win32),
+            nt_path: super::nt_path(&win32),
             path: win32,
             content: READABLE_CONTENT,
         })
@@ -563,10 +567,48 @@ impl Transport for WindowsDevice {
         let handle = created.map_err(|failed| {
             format!(
                 "cannot create {win32}: {}",
-                status::explain_for(Op::OpenFile, failed)
+                explain_for(Op::OpenFile, failed)
             )
         })?;
         close_handle(handle);
-        Ok(crate::transport::nt_path(&win32))
+        Ok(super::nt_path(&win32))
     }
+
+    fn open_self(&self, thread: bool, access: u32) -> Result<u64, Status> {
+        let pseudo = if thread {
+            // SAFETY: returns the pseudo-handle -2; no preconditions.
+            unsafe { GetCurrentThread() }
+        } else {
+            current_process()
+        };
+        self.duplicate(from_handle(pseudo), access)
+    }
+
+    fn handles(&self) -> Result<Vec<HandleRow>, String> {
+        handle_table::of_this_process()
+    }
+
+    fn names(&self) -> Result<(Vec<NameRow>, Vec<ProcessRow>), String> {
+        Err("the namespace on Windows is the machine's own: list it with WinObj (Sysinternals) or NtObjectManager's Get-ChildItem NtObject:\\".into())
+    }
+
+    fn hint(&self, op: Op, status: Status) -> Option<String> {
+        open_hint(&self.path, op, status)
+    }
+}
+
+/// Where to look when `op` on the device at `path` failed with `status`.
+fn open_hint(path: &str, op: Op, status: Status) -> Option<String> {
+    let missing = matches!(
+        status,
+        status::STATUS_OBJECT_NAME_NOT_FOUND | status::STATUS_OBJECT_PATH_NOT_FOUND
+    );
+    (op == Op::OpenDevice && missing).then(|| {
+        if path.eq_ignore_ascii_case(handleguard_protocol::DEVICE_WIN32_PATH) {
+            "Is the driver installed and started (sc query handleguard)?".to_string()
+        } else {
+            "Is the driver that creates it loaded (WinObj shows the names under \\GLOBAL??)?"
+                .to_string()
+        }
+    })
 }
