@@ -27,6 +27,8 @@ pub struct Process {
     pid: u32,
     image: String,
     user: String,
+    /// hgctl runs as this process.
+    caller: bool,
 }
 
 /// The namespace and the users.
@@ -34,8 +36,6 @@ pub struct Process {
 pub struct NamesReport {
     names: Vec<Name>,
     processes: Vec<Process>,
-    #[serde(skip)]
-    me: String,
 }
 
 /// Lists the namespace.
@@ -59,9 +59,9 @@ pub fn run(device: &dyn Transport) -> Result<NamesReport, Failure> {
                 pid: row.pid,
                 image: row.image,
                 user: row.user,
+                caller: row.caller,
             })
             .collect(),
-        me: "hgctl.exe".to_string(),
     })
 }
 
@@ -74,7 +74,7 @@ impl Report for NamesReport {
         }
         out.push_str("processes and their users:\n");
         for process in &self.processes {
-            let you = if process.image == self.me {
+            let you = if process.caller {
                 " (hgctl runs here)"
             } else {
                 ""

@@ -76,6 +76,8 @@ pub struct ProcessRow {
     pub image: String,
     /// Its token's user.
     pub user: String,
+    /// It is the process hgctl runs as.
+    pub caller: bool,
 }
 
 /// A file the scenarios read, with the bytes it holds.

@@ -9,9 +9,9 @@ use crate::explain::{Op, explain_for};
 use crate::failure::Failure;
 use crate::status::{self, Status};
 use nt_bindings as nt;
-use ntmodel::{
-    EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, NameEntry, PendingIrp, Process, User,
-};
+use ntmodel::{EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, PendingIrp, Process, User};
+
+mod names;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -148,16 +148,6 @@ fn reply_of(outcome: IoOutcome, machine: &Rc<Machine>) -> Outcome {
             irp,
         })),
     }
-}
-
-/// A file of the namespace in words: its size, owner and readers.
-fn file_words(size: usize, owner: &str, readers: &[String]) -> String {
-    let readers = match readers {
-        [] => "nobody else".to_string(),
-        [everyone] if everyone == "*" => "everyone".to_string(),
-        readers => readers.join(", "),
-    };
-    format!("file, {size} bytes, owner {owner}, readable by {readers}")
 }
 
 struct ModelPended {
@@ -348,73 +338,10 @@ impl Transport for ModelDevice {
     }
 
     fn names(&self) -> Result<(Vec<NameRow>, Vec<ProcessRow>), String> {
-        let names = self
-            .machine
-            .kernel
-            .namespace()
-            .into_iter()
-            .map(|entry| match entry {
-                NameEntry::Device { name } => NameRow {
-                    kind: "device",
-                    name,
-                    what: "device object".to_string(),
-                },
-                NameEntry::Link { name, target } => NameRow {
-                    kind: "link",
-                    what: format!("symbolic link to {target}"),
-                    name,
-                },
-                NameEntry::File {
-                    path,
-                    size,
-                    owner,
-                    readers,
-                } => NameRow {
-                    kind: "file",
-                    name: path,
-                    what: file_words(size, &owner, &readers),
-                },
-            })
-            .collect();
-        let processes = self
-            .machine
-            .kernel
-            .processes()
-            .into_iter()
-            .map(|process| ProcessRow {
-                pid: process.pid,
-                image: process.image,
-                user: process.user,
-            })
-            .collect();
-        Ok((names, processes))
+        Ok(names::list(&self.machine.kernel, &self.machine.hgctl))
     }
 
     fn hint(&self, op: Op, status: Status) -> Option<String> {
-        let missing = matches!(
-            status,
-            status::STATUS_OBJECT_NAME_NOT_FOUND | status::STATUS_OBJECT_PATH_NOT_FOUND
-        );
-        let (names, _) = self.names().ok()?;
-        let have: Vec<String> = match op {
-            Op::OpenDevice if missing => names
-                .iter()
-                .filter(|row| row.kind == "link")
-                .map(|link| {
-                    let short = link.name.rsplit('\\').next().unwrap_or_default();
-                    format!("\\\\.\\{short} ({}, a {})", link.name, link.what)
-                })
-                .collect(),
-            Op::OpenFile | Op::OpenAsCaller if missing => names
-                .iter()
-                .filter(|row| row.kind == "file")
-                .map(|file| file.name.clone())
-                .collect(),
-            _ => return None,
-        };
-        Some(format!(
-            "The model has {}; `hgctl names` lists every name and user",
-            have.join(", ")
-        ))
+        names::hint(&self.machine.kernel, op, status)
     }
 }

@@ -278,6 +278,8 @@ fn names_lists_the_model_s_paths_and_users() {
         .filter_map(|process| process["user"].as_str())
         .collect();
     assert_eq!(users, ["SYSTEM", "hgctl-user", "someone-else"]);
+    assert_eq!(json["processes"][1]["caller"], true);
+    assert_eq!(json["processes"][2]["caller"], false);
 }
 
 #[test]

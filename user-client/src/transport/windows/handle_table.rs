@@ -9,7 +9,7 @@
 //!   whose buffer lies inside the reply.
 //!
 //! Written against the documented layouts and compiled by the cross build; not run here.
-use super::handle_value::{current_process, to_handle};
+use super::win32::{current_process, to_handle};
 use crate::status::{self, Status};
 use crate::transport::HandleRow;
 use windows_sys::Wdk::Foundation::{NtQueryObject, ObjectTypeInformation};
