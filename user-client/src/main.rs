@@ -147,7 +147,7 @@ fn parse(output: &Output) -> Result<(Cli, clap::Command), ExitCode> {
     }
 }
 
-/// Runs the command; `Err` when it did not come to a report.
+/// Runs the command and prints what it came to: its exit code.
 fn run(cli: &Cli, clap_command: &mut clap::Command, output: &Output, head: &Head) -> Exit {
     let printed = |result: Result<report::Rendered, Failure>| match result {
         Ok(rendered) => {

@@ -3,6 +3,9 @@ use super::{bench, event, file, ioctl, kernel_event, open_as_me, selftest};
 use clap::Subcommand;
 use std::path::PathBuf;
 
+/// `hgctl ioctl --help`'s closing example.
+const IOCTL_EXAMPLE: &str = "Example: REGISTER_EVENT with an event handle that lacks EVENT_MODIFY_STATE, which the driver refuses with STATUS_ACCESS_DENIED:\n  hgctl ioctl REGISTER_EVENT --output-len 8 \\\n    --input 00000000000000006400000000000000 \\\n    --handle 0=event:SYNCHRONIZE";
+
 /// What hgctl can do.
 #[derive(Subcommand, Clone, Debug)]
 pub enum Command {
@@ -44,10 +47,8 @@ pub enum Command {
     /// (name and number), IoStatus.Information and the output bytes. Exits 1 when the status
     /// is an error.
     ///
-    /// With --device it talks to any device (on Windows, any driver's). Example: REGISTER_EVENT
-    /// with an event handle that lacks EVENT_MODIFY_STATE:
-    ///   hgctl ioctl REGISTER_EVENT --input 00000000000000006400000000000000
-    ///   --handle 0=event:SYNCHRONIZE
+    /// With --device it talks to any device (on Windows, any driver's).
+    #[command(after_long_help = IOCTL_EXAMPLE)]
     Ioctl(ioctl::Args),
     /// List this process's handle table: each handle's value, type and granted access.
     Handles,

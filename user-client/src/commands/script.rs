@@ -94,7 +94,14 @@ fn parse(text: &str) -> Result<Vec<Step>, Failure> {
                 first.trim_start_matches("error: ")
             ))
         })?;
-        if !parsed.command.opens_device() || matches!(parsed.command, Command::Script { .. }) {
+        let nested = matches!(
+            parsed.command,
+            Command::Script { .. }
+                | Command::Completions { .. }
+                | Command::Hold
+                | Command::Panic { .. }
+        );
+        if nested {
             return Err(Failure::usage(format!(
                 "line {number} ({line}): `{}` does not run inside a script",
                 parsed.command.name()

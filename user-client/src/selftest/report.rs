@@ -60,10 +60,10 @@ impl Row {
         Self {
             case: result.case.name,
             attacks: result.case.attacks,
-            rule: match result.rule {
-                _ if result_word == "skipped" => None,
-                WineRule::FailCleanly => Some("fail_cleanly"),
-                WineRule::Exact | WineRule::Skip => Some("exact"),
+            rule: match (result.verdict, result.rule) {
+                (Verdict::Skipped(_), _) => None,
+                (_, WineRule::FailCleanly) => Some("fail_cleanly"),
+                (_, WineRule::Exact | WineRule::Skip) => Some("exact"),
             },
             expected: result.case.expected,
             result: result_word,
