@@ -4,7 +4,7 @@
 //! even a message, and the exit code is what the command came to.
 use crate::failure::{Exit, Failure};
 use crate::report::{Head, Rendered};
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 
 /// Text or JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +71,14 @@ impl Output {
     pub fn failure(&self, head: &Head, failure: &Failure) -> Result<(), Closed> {
         match self.format {
             Format::Text => {
-                stderr(&format!("hgctl: {}\n", failure.message));
+                // One line for programs reading a pipe; fitted to a terminal a user reads.
+                let message = format!("hgctl: {}", failure.message);
+                let message = if std::io::stderr().is_terminal() {
+                    crate::terminal::wrap(&message, self.width, 0, 2)
+                } else {
+                    message
+                };
+                stderr(&format!("{message}\n"));
                 Ok(())
             }
             Format::Json => stdout(&format!("{}\n", head.failure(failure))),

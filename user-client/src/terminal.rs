@@ -34,6 +34,7 @@ pub fn wrap(text: &str, width: usize, first: usize, indent: usize) -> String {
     let options = textwrap::Options::new(width)
         .initial_indent(&first)
         .subsequent_indent(&rest)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
         .break_words(true);
     textwrap::fill(text, options)
 }

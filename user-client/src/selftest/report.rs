@@ -90,6 +90,7 @@ impl Row {
         let options = textwrap::Options::new(width)
             .initial_indent(&prefix)
             .subsequent_indent("                                  ")
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
             .break_words(true);
         textwrap::fill(&actual, options)
     }

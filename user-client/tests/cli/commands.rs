@@ -224,6 +224,25 @@ fn bench_shows_progress_on_stderr_when_it_is_a_terminal() {
 }
 
 #[test]
+fn a_failure_shown_on_a_terminal_is_wrapped_to_it() {
+    let line = format!(r"{} file '\\.\HandleGuard'", exe().display());
+    let output = std::process::Command::new("script")
+        .args(["-qefc", &line, "/dev/null"])
+        .env_remove("COLUMNS")
+        .output()
+        .expect("script (util-linux) runs");
+    let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.starts_with("hgctl: INSPECT_FILE: STATUS_INVALID_DEVICE_REQUEST"),
+        "{text}"
+    );
+    assert!(text.lines().count() > 1, "wrapped: {text}");
+    assert_fits(&text, 80);
+    assert_eq!(flat(&text), flat(&refused(&["file", r"\\.\HandleGuard"])));
+}
+
+#[test]
 fn handles_lists_this_process_s_table_with_granted_access() {
     let output = hgctl(&["handles"]);
     assert_eq!(output.status.code(), Some(0));
