@@ -37,6 +37,7 @@ statuses! {
     STATUS_PENDING = 0x0000_0103, "the request is pending";
     STATUS_UNSUCCESSFUL = 0xC000_0001, "the operation failed";
     STATUS_NOT_IMPLEMENTED = 0xC000_0002, "the kernel does not implement a routine the driver called (Wine's ntoskrnl has no UserMode ObReferenceObjectByHandle)";
+    STATUS_INVALID_INFO_CLASS = 0xC000_0003, "the kernel does not know this information class (Wine has no ProcessHandleInformation; Windows has it since 8)";
     STATUS_INVALID_HANDLE = 0xC000_0008, "the value is not a handle in this process: closed, never opened, NULL, another process's value, or a kernel handle, which user mode may not pass";
     STATUS_INVALID_PARAMETER = 0xC000_000D, "a buffer of the wrong size, a malformed field, or an asynchronous file handle";
     STATUS_NO_SUCH_DEVICE = 0xC000_000E, "the device does not exist: is the driver loaded?";

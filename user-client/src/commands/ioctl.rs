@@ -34,10 +34,15 @@ const CODES: &[(&str, u32)] = &[
     ),
 ];
 
+/// Whether `device` is handleguard's (whose codes hgctl knows by name).
+fn is_handleguard(device: &str) -> bool {
+    device.eq_ignore_ascii_case(protocol::DEVICE_WIN32_PATH)
+}
+
 /// What hgctl was doing, for the rule behind a status: one of handleguard's requests when the
 /// device is handleguard's (another driver's codes may have the same numbers).
 fn op_of(code: u32, device: &str) -> Op {
-    if !device.eq_ignore_ascii_case(protocol::DEVICE_WIN32_PATH) {
+    if !is_handleguard(device) {
         return Op::Ioctl;
     }
     match code {
@@ -168,7 +173,7 @@ pub struct Args {
 #[derive(Serialize)]
 pub struct IoctlReport {
     code: u32,
-    /// handleguard's name for it, if it is one of its codes.
+    /// handleguard's name for it, if it is one of its codes sent to its device.
     name: Option<&'static str>,
     device_type: u32,
     function: u32,
@@ -247,7 +252,7 @@ pub fn run(device: &dyn Transport, args: &Args) -> Result<IoctlReport, Failure> 
         code,
         name: CODES
             .iter()
-            .find(|(_, c)| *c == code)
+            .find(|(_, c)| *c == code && is_handleguard(device.device_path()))
             .map(|(name, _)| *name),
         device_type: code >> 16,
         function: (code >> 2) & 0xFFF,

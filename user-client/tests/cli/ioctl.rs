@@ -252,3 +252,44 @@ fn malformed_requests_are_usage_errors() {
         "hgctl: --handle: the values at offsets 0 and 4 overlap (each takes 8 bytes)\n"
     );
 }
+
+#[test]
+fn another_device_s_codes_get_no_handleguard_names_or_rules() {
+    // The same device by another path stands in for another driver's device: hgctl cannot
+    // know that the code means what handleguard's does.
+    let (code, json) = ioctl(&[
+        "--device",
+        r"\??\HandleGuard",
+        "REGISTER_EVENT",
+        "--input",
+        REGISTER,
+        "--output-len",
+        "8",
+        "--handle",
+        "0=event:SYNCHRONIZE",
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(json["device"], r"\??\HandleGuard");
+    assert_eq!(json["name"], Value::Null);
+    assert_eq!(label(&json["status"]), ACCESS_DENIED);
+    let text = stdout(&hgctl(&[
+        "--device",
+        r"\??\HandleGuard",
+        "ioctl",
+        "REGISTER_EVENT",
+        "--input",
+        REGISTER,
+        "--output-len",
+        "8",
+        "--handle",
+        "0=event:SYNCHRONIZE",
+    ]));
+    assert!(
+        text.starts_with("IOCTL 0x00222004 on \\??\\HandleGuard\n"),
+        "{text}"
+    );
+    assert!(
+        flat(&text).contains("status STATUS_ACCESS_DENIED (0xC0000022): access denied: the handle lacks the access the operation uses"),
+        "the status's general words: {text}"
+    );
+}
