@@ -40,6 +40,7 @@
 //!   with code [`codes::NTMODEL_CHECK`]: they only ever add failures.
 
 mod block;
+mod client_api;
 mod consts;
 mod fields;
 mod files;
@@ -62,6 +63,7 @@ mod verifier;
 
 pub mod exports;
 
+pub use client_api::{HandleInfo, NameEntry, ProcessInfo};
 pub use exports::ex::{
     DbgPrint, ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag, KeBugCheckEx,
     MmGetSystemRoutineAddress,

@@ -2,10 +2,16 @@
 //! driver code loaded (`handleguard::DriverEntry`) and a user process for hgctl. The default
 //! off Windows. The clock is virtual: waiting advances it, a millisecond at a time, so the
 //! driver's timers and DPCs fire exactly when due and nothing sleeps.
-use crate::status::{self, Op};
-use crate::transport::{Fixture, Outcome, Pended, READABLE_CONTENT, Reply, Status, Transport};
+use super::{
+    Fixture, HandleRow, NameRow, Outcome, Pended, ProcessRow, READABLE_CONTENT, Reply, Transport,
+};
+use crate::explain::{Op, explain_for};
+use crate::failure::Failure;
+use crate::status::{self, Status};
 use nt_bindings as nt;
 use ntmodel::{EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, PendingIrp, Process, User};
+
+mod names;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -58,8 +64,8 @@ impl ModelDevice {
     /// Boots a model kernel, loads the driver and opens `path` as `USER`.
     ///
     /// # Errors
-    /// When the driver fails to load or the device does not open.
-    pub fn boot(path: &str) -> Result<Self, String> {
+    /// When the driver fails to load or the device does not open (with the open's status).
+    pub fn boot(path: &str) -> Result<Self, Failure> {
         let kernel = Kernel::new();
         kernel.add_file(
             READABLE,
@@ -73,7 +79,10 @@ impl ModelDevice {
         );
         let loaded = kernel.load_driver(handleguard::DriverEntry);
         if loaded != nt::STATUS_SUCCESS {
-            return Err(format!("DriverEntry failed: {}", status::explain(loaded)));
+            let mut failure =
+                Failure::new(format!("DriverEntry failed: {}", status::explain(loaded)));
+            failure.status = Some(loaded);
+            return Err(failure);
         }
         let machine = Rc::new(Machine {
             hgctl: kernel.create_process("hgctl.exe", User::new(USER)),
@@ -81,20 +90,26 @@ impl ModelDevice {
             kernel,
             shut_down: Cell::new(false),
         });
-        let device = machine
+        if path.is_empty() {
+            return Err(Failure::usage("--device: the path is empty"));
+        }
+        let opened = machine
             .hgctl
-            .open(path, nt::GENERIC_READ | nt::GENERIC_WRITE)
-            .map_err(|failed| {
-                format!(
-                    "cannot open {path} on the model: {}",
-                    status::explain_for(Op::OpenDevice, failed)
-                )
-            })?;
-        Ok(Self {
+            .open(path, nt::GENERIC_READ | nt::GENERIC_WRITE);
+        let mut device = Self {
             machine,
             path: path.to_string(),
-            device,
-        })
+            device: 0,
+        };
+        match opened {
+            Ok(handle) => {
+                device.device = handle;
+                Ok(device)
+            }
+            Err(failed) => Err(Failure::status(Op::OpenDevice, failed)
+                .with_prefix(&format!("cannot open {path} on the model: "))
+                .with_hint(device.hint(Op::OpenDevice, failed))),
+        }
     }
 
     /// Closes the device, ends the processes and unloads the driver: the model's verdict on
@@ -111,7 +126,27 @@ impl ModelDevice {
 
 impl Drop for ModelDevice {
     fn drop(&mut self) {
-        let _ = self.machine.hgctl.close(self.device);
+        if self.device != 0 {
+            let _ = self.machine.hgctl.close(self.device);
+        }
+    }
+}
+
+fn reply_of(outcome: IoOutcome, machine: &Rc<Machine>) -> Outcome {
+    match outcome {
+        IoOutcome::Done {
+            status,
+            information,
+            output,
+        } => Outcome::Done(Reply {
+            status,
+            information,
+            output,
+        }),
+        IoOutcome::Pending(irp) => Outcome::Pending(Box::new(ModelPended {
+            machine: Rc::clone(machine),
+            irp,
+        })),
     }
 }
 
@@ -121,14 +156,20 @@ struct ModelPended {
 }
 
 impl Pended for ModelPended {
-    fn poll(&mut self) -> Option<Status> {
-        self.irp.result().map(|(status, _)| status)
+    fn poll(&mut self) -> Option<Reply> {
+        self.irp
+            .outcome()
+            .map(|(status, information, output)| Reply {
+                status,
+                information,
+                output,
+            })
     }
 
-    fn wait(&mut self, timeout_ms: u32) -> Option<(Status, u64)> {
+    fn wait(&mut self, timeout_ms: u32) -> Option<(Reply, u64)> {
         for waited in 0..=u64::from(timeout_ms) {
-            if let Some(status) = self.poll() {
-                return Some((status, waited));
+            if let Some(reply) = self.poll() {
+                return Some((reply, waited));
             }
             self.machine.kernel.advance_ms(1);
         }
@@ -154,17 +195,11 @@ impl Transport for ModelDevice {
     }
 
     fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome {
-        match self
+        let outcome = self
             .machine
             .hgctl
-            .ioctl(self.device, code, input, output_len)
-        {
-            IoOutcome::Done { status, output, .. } => Outcome::Done(Reply { status, output }),
-            IoOutcome::Pending(irp) => Outcome::Pending(Box::new(ModelPended {
-                machine: Rc::clone(&self.machine),
-                irp,
-            })),
-        }
+            .ioctl(self.device, code, input, output_len);
+        reply_of(outcome, &self.machine)
     }
 
     fn ioctl_forwarded(&self, code: u32, input: &[u8], output_len: usize) -> Option<Outcome> {
@@ -173,13 +208,7 @@ impl Transport for ModelDevice {
             self.machine
                 .hgctl
                 .ioctl_dispatched_in(&worker, self.device, code, input, output_len);
-        Some(match outcome {
-            IoOutcome::Done { status, output, .. } => Outcome::Done(Reply { status, output }),
-            IoOutcome::Pending(irp) => Outcome::Pending(Box::new(ModelPended {
-                machine: Rc::clone(&self.machine),
-                irp,
-            })),
-        })
+        Some(reply_of(outcome, &self.machine))
     }
 
     fn forwards(&self) -> bool {
@@ -191,7 +220,7 @@ impl Transport for ModelDevice {
             .machine
             .hgctl
             .open(&self.path, nt::GENERIC_READ | nt::GENERIC_WRITE)
-            .map_err(|failed| status::explain_for(Op::OpenDevice, failed))?;
+            .map_err(|failed| explain_for(Op::OpenDevice, failed))?;
         Ok(Box::new(Self {
             machine: Rc::clone(&self.machine),
             path: self.path.clone(),
@@ -224,7 +253,7 @@ impl Transport for ModelDevice {
         };
         self.machine
             .hgctl
-            .open_file(&crate::transport::nt_path(path), access, how)
+            .open_file(&super::nt_path(path), access, how)
     }
 
     fn close(&self, handle: u64) {
@@ -287,5 +316,32 @@ impl Transport for ModelDevice {
 
     fn unreadable_file(&self) -> Result<String, String> {
         Ok(SECRET.to_string())
+    }
+
+    fn open_self(&self, thread: bool, access: u32) -> Result<u64, Status> {
+        self.machine.hgctl.open_self(thread, access)
+    }
+
+    fn handles(&self) -> Result<Vec<HandleRow>, String> {
+        Ok(self
+            .machine
+            .hgctl
+            .handle_table()
+            .into_iter()
+            .map(|handle| HandleRow {
+                value: handle.value,
+                type_name: handle.type_name.to_string(),
+                granted: handle.granted,
+                name: handle.name,
+            })
+            .collect())
+    }
+
+    fn names(&self) -> Result<(Vec<NameRow>, Vec<ProcessRow>), String> {
+        Ok(names::list(&self.machine.kernel, &self.machine.hgctl))
+    }
+
+    fn hint(&self, op: Op, status: Status) -> Option<String> {
+        names::hint(&self.machine.kernel, op, status)
     }
 }

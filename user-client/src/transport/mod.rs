@@ -5,18 +5,79 @@
 //! duplication, waits, and a second process whose handle values mean nothing here. The
 //! Windows transport does all of it with Win32 calls; the model transport does it in a user
 //! process of the in-process model kernel, on a virtual clock.
+use crate::explain::Op;
+use crate::status::{STATUS_PENDING, Status};
 
-/// An `NTSTATUS`. Win32 errors that have no NTSTATUS behind them travel as
-/// `NTSTATUS_FROM_WIN32` (`0xC007xxxx`).
-pub type Status = i32;
+#[cfg(not(windows))]
+pub mod model;
+#[cfg(windows)]
+pub mod windows;
+
+/// The transport this build talks through ("model" off Windows, "windows" on it).
+#[cfg(not(windows))]
+pub const NAME: &str = "model";
+/// The transport this build talks through ("model" off Windows, "windows" on it).
+#[cfg(windows)]
+pub const NAME: &str = "windows";
 
 /// A completed request.
 #[derive(Debug)]
 pub struct Reply {
     /// The request's final status.
     pub status: Status,
+    /// `IoStatus.Information`: on success, how many output bytes the driver wrote.
+    pub information: u64,
     /// The bytes the driver returned (`IoStatus.Information` of them).
     pub output: Vec<u8>,
+}
+
+impl Reply {
+    /// A reply that carries only a status (a request that failed before reaching the driver).
+    #[must_use]
+    pub fn status(status: Status) -> Self {
+        Self {
+            status,
+            information: 0,
+            output: Vec::new(),
+        }
+    }
+}
+
+/// One entry of the calling process's handle table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandleRow {
+    /// The handle value.
+    pub value: u64,
+    /// The object type's name ("Event", "File", ...).
+    pub type_name: String,
+    /// The access granted to this handle.
+    pub granted: u32,
+    /// What the object is (a device or file name), where known.
+    pub name: Option<String>,
+}
+
+/// One name of the model's namespace, in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameRow {
+    /// "device", "link" or "file".
+    pub kind: &'static str,
+    /// The NT name.
+    pub name: String,
+    /// What it is: a link's target, a file's size, owner and readers.
+    pub what: String,
+}
+
+/// A process and the user it runs as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessRow {
+    /// Its id.
+    pub pid: u32,
+    /// Its image name.
+    pub image: String,
+    /// Its token's user.
+    pub user: String,
+    /// It is the process hgctl runs as.
+    pub caller: bool,
 }
 
 /// A file the scenarios read, with the bytes it holds.
@@ -34,11 +95,11 @@ pub const READABLE_CONTENT: &[u8] = b"handleguard: a file the user may read\n";
 
 /// A request the driver pended.
 pub trait Pended {
-    /// The final status once completed, `None` while still pending.
-    fn poll(&mut self) -> Option<Status>;
-    /// Waits up to `timeout_ms` (virtual time on the model) for completion: the status and
+    /// The reply once completed, `None` while still pending.
+    fn poll(&mut self) -> Option<Reply>;
+    /// Waits up to `timeout_ms` (virtual time on the model) for completion: the reply and
     /// the milliseconds waited.
-    fn wait(&mut self, timeout_ms: u32) -> Option<(Status, u64)>;
+    fn wait(&mut self, timeout_ms: u32) -> Option<(Reply, u64)>;
     /// Asks for cancellation (`CancelIoEx` / `IoCancelIrp`) and waits for the completion the
     /// driver's cancel routine makes.
     fn cancel(&mut self);
@@ -125,6 +186,24 @@ pub trait Transport {
     /// # Errors
     /// Why the file could not be made.
     fn unreadable_file(&self) -> Result<String, String>;
+    /// A new handle to the calling process (or, with `thread`, its thread) with `access`.
+    ///
+    /// # Errors
+    /// The status of the failed open or duplicate.
+    fn open_self(&self, thread: bool, access: u32) -> Result<u64, Status>;
+    /// The calling process's handle table, with each handle's granted access.
+    ///
+    /// # Errors
+    /// Why it cannot be listed.
+    fn handles(&self) -> Result<Vec<HandleRow>, String>;
+    /// The names a path can reach (devices, links, files) and the processes with their users.
+    ///
+    /// # Errors
+    /// Why it cannot be listed (Windows: the namespace is the machine's own).
+    fn names(&self) -> Result<(Vec<NameRow>, Vec<ProcessRow>), String>;
+    /// What this transport can add to a failure of `op` with `status` (where to look, what
+    /// exists instead).
+    fn hint(&self, op: Op, status: Status) -> Option<String>;
 }
 
 impl Outcome {
@@ -134,11 +213,9 @@ impl Outcome {
             Outcome::Done(reply) => reply,
             Outcome::Pending(mut pended) => {
                 pended.cancel();
-                let status = pended.poll().unwrap_or(crate::status::STATUS_PENDING);
-                Reply {
-                    status,
-                    output: Vec::new(),
-                }
+                pended
+                    .poll()
+                    .unwrap_or_else(|| Reply::status(STATUS_PENDING))
             }
         }
     }

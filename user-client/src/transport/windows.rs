@@ -11,163 +11,45 @@
 //!   creates a handle, so a handle value the self-test just closed is not handed to a new
 //!   event before the driver sees it (Windows reuses a freed handle-table slot first).
 //!
-//! This is the only module with `unsafe`: one Win32 call per block, each with its reason.
-#![allow(unsafe_code)]
+//! This module and those below it are the only ones with `unsafe`: one Win32 call per
+//! block, each with its reason.
+#![expect(unsafe_code, reason = "the Win32 calls, one per unsafe block")]
 
-use crate::status::{self, Op};
-use crate::transport::{Fixture, Outcome, Pended, READABLE_CONTENT, Reply, Status, Transport};
+use super::{Fixture, HandleRow, NameRow, Outcome, ProcessRow, READABLE_CONTENT, Transport};
+use crate::explain::{Op, explain_for};
+use crate::failure::Failure;
+use crate::status::{self, Status};
 use std::cell::RefCell;
 use std::os::windows::io::AsRawHandle;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use windows_sys::Wdk::System::IO::NtDeviceIoControlFile;
 use windows_sys::Win32::Foundation::{
-    CloseHandle, DuplicateHandle, GENERIC_READ, GENERIC_WRITE, GetLastError, HANDLE,
-    INVALID_HANDLE_VALUE, LocalFree, WAIT_OBJECT_0, WAIT_TIMEOUT,
+    DuplicateHandle, GENERIC_READ, GENERIC_WRITE, HANDLE, LocalFree, WAIT_OBJECT_0, WAIT_TIMEOUT,
 };
 use windows_sys::Win32::Security::Authorization::{
     ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
 };
 use windows_sys::Win32::Security::{PSECURITY_DESCRIPTOR, SECURITY_ATTRIBUTES};
 use windows_sys::Win32::Storage::FileSystem::{
-    CREATE_NEW, CreateFileW, DeleteFileW, FILE_ATTRIBUTE_NORMAL, FILE_FLAG_OVERLAPPED,
-    FILE_SHARE_READ, FILE_SHARE_WRITE, OPEN_EXISTING,
+    CREATE_NEW, DeleteFileW, FILE_FLAG_OVERLAPPED, OPEN_EXISTING,
 };
-use windows_sys::Win32::System::IO::{CancelIoEx, IO_STATUS_BLOCK, OVERLAPPED};
-use windows_sys::Win32::System::Threading::{
-    CreateEventW, GetCurrentProcess, ResetEvent, SetEvent, WaitForSingleObject,
+use windows_sys::Win32::System::Threading::{GetCurrentThread, SetEvent, WaitForSingleObject};
+
+mod handle_table;
+mod request;
+mod win32;
+
+use request::Shared;
+use win32::{
+    close_handle, create_event, create_file, current_process, from_handle, last_error_status,
+    to_handle, wide,
 };
-
-#[link(name = "ntdll")]
-unsafe extern "system" {
-    /// The NTSTATUS behind this thread's last Win32 error (`TEB.LastStatusValue`).
-    fn RtlGetLastNtStatus() -> i32;
-    /// The Win32 error an NTSTATUS maps to, without touching the TEB.
-    fn RtlNtStatusToDosErrorNoTeb(status: i32) -> u32;
-}
-
-/// How long a cancelled request may take to complete before its buffers are given up.
-const CANCEL_PATIENCE_MS: u32 = 10_000;
 
 /// A protected DACL granting Everyone DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES and no
 /// FILE_READ_DATA: a file its own creator cannot read (owners get READ_CONTROL and
 /// WRITE_DAC only), and can still delete.
 const UNREADABLE_SDDL: &str = "D:P(A;;0x00110080;;;WD)";
-
-fn wide(text: &str) -> Vec<u16> {
-    text.encode_utf16().chain(std::iter::once(0)).collect()
-}
-
-/// The status of the Win32 call that just failed on this thread.
-fn last_error_status() -> Status {
-    // SAFETY: reads this thread's last-error value; no preconditions.
-    let error = unsafe { GetLastError() };
-    // SAFETY: reads this thread's last NTSTATUS; no preconditions.
-    let nt_status = unsafe { RtlGetLastNtStatus() };
-    // SAFETY: a table lookup on a plain integer.
-    let same_error = unsafe { RtlNtStatusToDosErrorNoTeb(nt_status) } == error;
-    if error != 0 && nt_status < 0 && same_error {
-        nt_status
-    } else {
-        status::from_win32(error)
-    }
-}
-
-/// A handle value as the Win32 API takes it. Values are pointer-sized: on a 32-bit build the
-/// wire's high half is the sign extension, which WOW64 drops the same way.
-#[allow(clippy::cast_possible_truncation)]
-fn to_handle(value: u64) -> HANDLE {
-    value as usize as HANDLE
-}
-
-fn from_handle(handle: HANDLE) -> u64 {
-    handle as usize as u64
-}
-
-fn current_process() -> HANDLE {
-    // SAFETY: returns the pseudo-handle -1; no preconditions.
-    unsafe { GetCurrentProcess() }
-}
-
-fn close_handle(handle: HANDLE) {
-    // SAFETY: the caller owns `handle` and closes it once.
-    unsafe { CloseHandle(handle) };
-}
-
-fn create_file(
-    path: &str,
-    access: u32,
-    disposition: u32,
-    flags: u32,
-    security: Option<&SECURITY_ATTRIBUTES>,
-) -> Result<HANDLE, Status> {
-    let path = wide(path);
-    let security = security.map_or(std::ptr::null(), std::ptr::from_ref);
-    // SAFETY: a NUL-terminated path that outlives the call, security attributes that are
-    // null or valid for the call, no template file.
-    let handle = unsafe {
-        CreateFileW(
-            path.as_ptr(),
-            access,
-            FILE_SHARE_READ | FILE_SHARE_WRITE,
-            security,
-            disposition,
-            FILE_ATTRIBUTE_NORMAL | flags,
-            std::ptr::null_mut(),
-        )
-    };
-    if handle == INVALID_HANDLE_VALUE {
-        Err(last_error_status())
-    } else {
-        Ok(handle)
-    }
-}
-
-fn create_event() -> Result<HANDLE, Status> {
-    // SAFETY: an unnamed manual-reset event, not signalled, default security.
-    let event = unsafe { CreateEventW(std::ptr::null(), 1, 0, std::ptr::null()) };
-    if event.is_null() {
-        Err(last_error_status())
-    } else {
-        Ok(event)
-    }
-}
-
-/// What a device and its requests share: the device handle and the spare events. Requests
-/// hold it, so the device is closed only after every request has completed.
-struct Shared {
-    device: HANDLE,
-    spare_events: RefCell<Vec<HANDLE>>,
-}
-
-impl Shared {
-    /// A non-signalled event for one request.
-    fn take_event(&self) -> Result<HANDLE, Status> {
-        let spare = self.spare_events.borrow_mut().pop();
-        match spare {
-            Some(event) => {
-                // SAFETY: a pooled event this device owns; no request is using it.
-                unsafe { ResetEvent(event) };
-                Ok(event)
-            }
-            None => create_event(),
-        }
-    }
-
-    fn give_event(&self, event: HANDLE) {
-        self.spare_events.borrow_mut().push(event);
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        for event in self.spare_events.take() {
-            close_handle(event);
-        }
-        close_handle(self.device);
-    }
-}
 
 /// An open of the device.
 pub struct WindowsDevice {
@@ -184,7 +66,10 @@ impl WindowsDevice {
     ///
     /// # Errors
     /// The open's status, in words.
-    pub fn open(path: &str) -> Result<Self, String> {
+    pub fn open(path: &str) -> Result<Self, Failure> {
+        if path.is_empty() {
+            return Err(Failure::usage("--device: the path is empty"));
+        }
         let device = create_file(
             path,
             GENERIC_READ | GENERIC_WRITE,
@@ -193,18 +78,12 @@ impl WindowsDevice {
             None,
         )
         .map_err(|failed| {
-            format!(
-                "cannot open {path}: {}",
-                status::explain_for(Op::OpenDevice, failed)
-            )
+            Failure::status(Op::OpenDevice, failed)
+                .with_prefix(&format!("cannot open {path}: "))
+                .with_hint(open_hint(path, Op::OpenDevice, failed))
         })?;
-        let shared = Rc::new(Shared {
-            device,
-            spare_events: RefCell::new(Vec::new()),
-        });
-        let first =
-            create_event().map_err(|failed| status::explain_for(Op::CreateEvent, failed))?;
-        shared.give_event(first);
+        let shared =
+            Shared::new(device).map_err(|failed| Failure::status(Op::CreateEvent, failed))?;
         Ok(Self {
             path: path.to_string(),
             shared,
@@ -236,85 +115,6 @@ impl Drop for WindowsDevice {
     }
 }
 
-/// A request in flight; owns its buffers, event and IO_STATUS_BLOCK until it completes.
-struct Request {
-    shared: Rc<Shared>,
-    io_status: Box<IO_STATUS_BLOCK>,
-    input: Vec<u8>,
-    output: Vec<u8>,
-    event: HANDLE,
-    done: Option<Status>,
-}
-
-impl Request {
-    /// The final status once the kernel has completed the request, waiting up to `timeout`.
-    fn finish(&mut self, timeout_ms: u32) -> Option<Status> {
-        if self.done.is_some() {
-            return self.done;
-        }
-        // SAFETY: the request's own event, signalled when the pending request completes.
-        if unsafe { WaitForSingleObject(self.event, timeout_ms) } != WAIT_OBJECT_0 {
-            return None;
-        }
-        // SAFETY: the request completed, so the kernel wrote the status member of the union.
-        let completed = unsafe { self.io_status.Anonymous.Status };
-        self.complete(completed)
-    }
-
-    fn complete(&mut self, status: Status) -> Option<Status> {
-        self.output
-            .truncate(self.io_status.Information.min(self.output.len()));
-        self.done = Some(status);
-        self.done
-    }
-
-    fn cancel_io(&mut self) {
-        let overlapped = (&raw mut *self.io_status).cast::<OVERLAPPED>();
-        // SAFETY: a request issued on this device; CancelIoEx finds it by the address of its
-        // IO_STATUS_BLOCK, which an OVERLAPPED begins with.
-        unsafe { CancelIoEx(self.shared.device, overlapped) };
-    }
-}
-
-impl Drop for Request {
-    fn drop(&mut self) {
-        if self.done.is_none() {
-            self.cancel_io();
-            if self.finish(CANCEL_PATIENCE_MS).is_none() {
-                // The kernel may still write here: give the buffers and the event up rather
-                // than free them under it.
-                std::mem::forget(std::mem::take(&mut self.io_status));
-                std::mem::forget(std::mem::take(&mut self.input));
-                std::mem::forget(std::mem::take(&mut self.output));
-                return;
-            }
-        }
-        self.shared.give_event(self.event);
-    }
-}
-
-impl Pended for Request {
-    fn poll(&mut self) -> Option<Status> {
-        self.finish(0)
-    }
-
-    fn wait(&mut self, timeout_ms: u32) -> Option<(Status, u64)> {
-        let started = Instant::now();
-        let status = self.finish(timeout_ms)?;
-        Some((
-            status,
-            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        ))
-    }
-
-    fn cancel(&mut self) {
-        if self.done.is_none() {
-            self.cancel_io();
-            let _ = self.finish(CANCEL_PATIENCE_MS);
-        }
-    }
-}
-
 impl Transport for WindowsDevice {
     fn name(&self) -> &'static str {
         "windows"
@@ -329,53 +129,7 @@ impl Transport for WindowsDevice {
     }
 
     fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome {
-        let event = match self.shared.take_event() {
-            Ok(event) => event,
-            Err(status) => {
-                return Outcome::Done(Reply {
-                    status,
-                    output: Vec::new(),
-                });
-            }
-        };
-        let mut request = Request {
-            shared: Rc::clone(&self.shared),
-            io_status: Box::default(),
-            input: input.to_vec(),
-            output: vec![0; output_len],
-            event,
-            done: None,
-        };
-        let in_len = u32::try_from(request.input.len()).unwrap_or(u32::MAX);
-        let out_len = u32::try_from(request.output.len()).unwrap_or(u32::MAX);
-        // SAFETY: the buffers, event and IO_STATUS_BLOCK live in `request` until the request
-        // completes (Request's Drop cancels and waits, or gives them up); no APC.
-        let status = unsafe {
-            NtDeviceIoControlFile(
-                self.shared.device,
-                event,
-                None,
-                std::ptr::null(),
-                &raw mut *request.io_status,
-                code,
-                request.input.as_ptr().cast(),
-                in_len,
-                request.output.as_mut_ptr().cast(),
-                out_len,
-            )
-        };
-        if status == status::STATUS_PENDING {
-            if request.finish(0).is_none() {
-                return Outcome::Pending(Box::new(request));
-            }
-        } else {
-            // Completed in the call: the returned status is the driver's.
-            request.complete(status);
-        }
-        Outcome::Done(Reply {
-            status: request.done.unwrap_or(status),
-            output: std::mem::take(&mut request.output),
-        })
+        request::send(&self.shared, code, input, output_len)
     }
 
     fn ioctl_forwarded(&self, _code: u32, _input: &[u8], _output_len: usize) -> Option<Outcome> {
@@ -387,7 +141,9 @@ impl Transport for WindowsDevice {
     }
 
     fn reopen(&self) -> Result<Box<dyn Transport>, String> {
-        Ok(Box::new(Self::open(&self.path)?))
+        Ok(Box::new(
+            Self::open(&self.path).map_err(|failed| failed.message)?,
+        ))
     }
 
     fn try_open(&self, path: &str) -> Status {
@@ -523,7 +279,7 @@ impl Transport for WindowsDevice {
             .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
         let win32 = path.to_string_lossy().into_owned();
         Ok(Fixture {
-            nt_path: crate::transport::nt_path(&win32),
+            nt_path: super::nt_path(&win32),
             path: win32,
             content: READABLE_CONTENT,
         })
@@ -563,10 +319,48 @@ impl Transport for WindowsDevice {
         let handle = created.map_err(|failed| {
             format!(
                 "cannot create {win32}: {}",
-                status::explain_for(Op::OpenFile, failed)
+                explain_for(Op::OpenFile, failed)
             )
         })?;
         close_handle(handle);
-        Ok(crate::transport::nt_path(&win32))
+        Ok(super::nt_path(&win32))
     }
+
+    fn open_self(&self, thread: bool, access: u32) -> Result<u64, Status> {
+        let pseudo = if thread {
+            // SAFETY: returns the pseudo-handle -2; no preconditions.
+            unsafe { GetCurrentThread() }
+        } else {
+            current_process()
+        };
+        self.duplicate(from_handle(pseudo), access)
+    }
+
+    fn handles(&self) -> Result<Vec<HandleRow>, String> {
+        handle_table::of_this_process()
+    }
+
+    fn names(&self) -> Result<(Vec<NameRow>, Vec<ProcessRow>), String> {
+        Err("the namespace on Windows is the machine's own: list it with WinObj (Sysinternals) or NtObjectManager's Get-ChildItem NtObject:\\".into())
+    }
+
+    fn hint(&self, op: Op, status: Status) -> Option<String> {
+        open_hint(&self.path, op, status)
+    }
+}
+
+/// Where to look when `op` on the device at `path` failed with `status`.
+fn open_hint(path: &str, op: Op, status: Status) -> Option<String> {
+    let missing = matches!(
+        status,
+        status::STATUS_OBJECT_NAME_NOT_FOUND | status::STATUS_OBJECT_PATH_NOT_FOUND
+    );
+    (op == Op::OpenDevice && missing).then(|| {
+        if path.eq_ignore_ascii_case(handleguard_protocol::DEVICE_WIN32_PATH) {
+            "Is the driver installed and started (sc query handleguard)?".to_string()
+        } else {
+            "Is the driver that creates it loaded (WinObj shows the names under \\GLOBAL??)?"
+                .to_string()
+        }
+    })
 }
