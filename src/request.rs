@@ -37,12 +37,6 @@ impl Failure {
         }
     }
 
-    /// A wire value that cannot be a handle of the caller (a 32-bit caller's value above 32
-    /// bits), refused before the kernel sees it.
-    pub fn not_a_handle(status: NtError) -> Self {
-        Self::Audited(Refusal::InvalidHandle, status)
-    }
-
     /// Not running in the requesting process: handle values cannot be interpreted.
     pub fn wrong_context() -> Self {
         Self::Audited(Refusal::WrongContext, NtError::INVALID_DEVICE_REQUEST)

@@ -31,7 +31,7 @@ fn signal_event(
     wire: RegisterEventRequest,
 ) -> Result<Reply, Failure> {
     request.expect_room_for::<RegisterEventReply>()?;
-    let handle = UserHandle::from_wire(wire.event, request.irp()).map_err(Failure::not_a_handle)?;
+    let handle = UserHandle::from_wire(wire.event, request.irp());
     let event = handle
         .reference::<Event>(
             request.irp(),

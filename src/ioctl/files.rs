@@ -27,7 +27,7 @@ use wdm_safe::status::NtError;
 pub fn inspect(request: &mut Request) -> Result<Reply, Failure> {
     let InspectFileRequest { file } = request.decode()?;
     request.expect_room_for::<FileReport>()?;
-    let handle = UserHandle::from_wire(file, request.irp()).map_err(Failure::not_a_handle)?;
+    let handle = UserHandle::from_wire(file, request.irp());
     let file = handle
         .reference::<File>(request.irp(), Access::<File>::READ_DATA)
         .map_err(|error| Failure::from_handle(handle, error))?;

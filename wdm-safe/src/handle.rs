@@ -18,7 +18,11 @@ use crate::status::{NtError, NtResult, NtStatus};
 
 /// A handle value received from user mode, as it came off the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UserHandle(u64);
+pub struct UserHandle {
+    value: u64,
+    /// A 32-bit caller's value had bits above 32 set: no handle of its can look like that.
+    beyond_32_bits: bool,
+}
 
 /// Why an operation in the requestor's context did not happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,24 +43,32 @@ impl From<NtError> for RequestorError {
 impl UserHandle {
     /// A handle from a request's wire field. A 32-bit (WOW64) caller's handles are 32 bits:
     /// its value is the low half, sign-extended as WOW64 does (so `-1` stays
-    /// `NtCurrentProcess()`), and a value with any upper bit set is no handle it can have. A
-    /// 64-bit caller's value is taken whole.
-    ///
-    /// # Errors
-    /// `STATUS_INVALID_HANDLE` for a 32-bit caller's value above 32 bits.
-    pub fn from_wire(value: u64, irp: &Irp) -> NtResult<Self> {
+    /// `NtCurrentProcess()`), and a value with any upper bit set is refused by
+    /// [`UserHandle::reference`]. A 64-bit caller's value is taken whole.
+    #[must_use]
+    pub fn from_wire(value: u64, irp: &Irp) -> Self {
         if !irp.is_32bit_requestor() {
-            return Ok(Self(value));
+            return Self {
+                value,
+                beyond_32_bits: false,
+            };
         }
-        let low = u32::try_from(value).map_err(|_| NtError::INVALID_HANDLE)?;
-        Ok(Self(i64::from(low.cast_signed()).cast_unsigned()))
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the low 32 bits are a WOW64 caller's handle; the rest is checked"
+        )]
+        let low = value as u32;
+        Self {
+            value: i64::from(low.cast_signed()).cast_unsigned(),
+            beyond_32_bits: value >> 32 != 0,
+        }
     }
 
     /// Whether the value has the shape of a kernel handle (x64: negative, and not one of the
     /// pseudo-handles -1 and -2). Used only to word refusals; the kernel does the check.
     #[must_use]
     pub fn looks_like_kernel_handle(self) -> bool {
-        self.0.cast_signed() < -2
+        !self.beyond_32_bits && self.value.cast_signed() < -2
     }
 
     /// References the object the handle names in the requesting process:
@@ -68,7 +80,7 @@ impl UserHandle {
     /// # Errors
     /// [`RequestorError::WrongContext`] outside the requesting process;
     /// `STATUS_INVALID_HANDLE` for NULL (checked here: Driver Verifier stops a driver that
-    /// passes NULL on); otherwise the kernel's status (`STATUS_INVALID_HANDLE`,
+    /// passes NULL on) and for a 32-bit caller's value above 32 bits; otherwise the kernel's status (`STATUS_INVALID_HANDLE`,
     /// `STATUS_OBJECT_TYPE_MISMATCH`, `STATUS_ACCESS_DENIED`, ...).
     pub fn reference<T: ObjectType>(
         self,
@@ -78,12 +90,14 @@ impl UserHandle {
         if !irp.in_requestor_context() {
             return Err(RequestorError::WrongContext);
         }
-        if self.0 == 0 {
-            // The kernel would say STATUS_INVALID_HANDLE too, but Driver Verifier bug checks
-            // (C4/0xF5) on a NULL handle passed to ObReferenceObjectByHandle: refuse it here.
+        if self.value == 0 || self.beyond_32_bits {
+            // The kernel would say STATUS_INVALID_HANDLE too for NULL, but Driver Verifier bug
+            // checks (C4/0xF5) on a NULL handle passed to ObReferenceObjectByHandle: refuse it
+            // here. A 32-bit caller's value above 32 bits would be cut by the kernel's WOW64
+            // rules into some other handle: refuse it too.
             return Err(NtError::INVALID_HANDLE.into());
         }
-        let value = usize::try_from(self.0).map_err(|_| NtError::INVALID_HANDLE)?;
+        let value = usize::try_from(self.value).map_err(|_| NtError::INVALID_HANDLE)?;
         let mut object: ffi::PVOID = core::ptr::null_mut();
         // SAFETY: any handle value is acceptable input (the kernel validates it in the
         // current process's table for RequestorMode); `object` receives the reference.
