@@ -212,7 +212,8 @@ unsafe extern "C" fn unload<D: Driver>(driver: ffi::PDRIVER_OBJECT) {
     state.driver.unload();
 }
 
-/// The driver state and the IRP of a dispatch routine's arguments.
+/// The driver state and the IRP of a dispatch routine's arguments. Without a state (a device
+/// that is not ours: not reachable today) the IRP is failed, not left hanging.
 ///
 /// # Safety
 /// `device` is the device DriverEntry created and `irp` the live IRP dispatched to it.
@@ -220,15 +221,19 @@ unsafe fn dispatched<'dev, D: Driver>(
     device: ffi::PDEVICE_OBJECT,
     irp: ffi::PIRP,
 ) -> Result<(&'dev Extension<D>, Irp), ffi::NTSTATUS> {
-    // SAFETY: the caller passes our device object.
-    let device = unsafe { device.as_ref() }.ok_or(NtError::INVALID_DEVICE_REQUEST.raw())?;
-    // SAFETY: initialised in DriverEntry before DO_DEVICE_INITIALIZING was cleared, moved out
-    // only in unload, after which no dispatch routine runs.
-    let state = unsafe { device.DeviceExtension.cast::<Extension<D>>().as_ref() }
-        .ok_or(NtError::INVALID_DEVICE_REQUEST.raw())?;
-    // SAFETY: the caller's contract: the IRP being dispatched to us.
+    // SAFETY: the caller's contract: the IRP being dispatched to us. A NULL IRP (or one
+    // without a stack location) cannot be completed at all.
     let irp = unsafe { Irp::from_dispatch(irp) }.ok_or(NtError::INVALID_PARAMETER.raw())?;
-    Ok((state, irp))
+    // SAFETY: the caller passes our device object.
+    let state = unsafe { device.as_ref() }.and_then(|device| {
+        // SAFETY: initialised in DriverEntry before DO_DEVICE_INITIALIZING was cleared, moved
+        // out only in unload, after which no dispatch routine runs.
+        unsafe { device.DeviceExtension.cast::<Extension<D>>().as_ref() }
+    });
+    match state {
+        Some(state) => Ok((state, irp)),
+        None => Err(irp.fail(NtError::INVALID_DEVICE_REQUEST).status().raw()),
+    }
 }
 
 /// The state of a request's open.
