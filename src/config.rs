@@ -1,8 +1,7 @@
 //! The driver's Parameters, read once at load with a private kernel handle.
-use crate::kernel::ffi;
-use crate::kernel::log::log;
-use crate::kernel::registry;
-use crate::kernel::unicode::wide;
+use crate::log::log;
+use wdm_safe::registry::RegistryPath;
+use wdm_safe::wide;
 
 /// Registrations per open when the parameter is absent.
 pub const DEFAULT_REGISTRATIONS_PER_OPEN: u32 = 64;
@@ -12,8 +11,9 @@ pub const MAX_REGISTRATIONS_PER_OPEN: u32 = 4096;
 /// `<service key>\Parameters\MaxRegistrationsPerOpen` (REG_DWORD, 1..=4096), or the default.
 ///
 /// IRQL: PASSIVE_LEVEL (DriverEntry).
-pub fn registrations_per_open(service_key: &ffi::UNICODE_STRING) -> usize {
-    let value = registry::open_subkey(service_key, wide!("Parameters"))
+pub fn registrations_per_open(service_key: RegistryPath<'_>) -> usize {
+    let value = service_key
+        .open_subkey(wide!("Parameters"))
         .and_then(|key| key.query_dword(wide!("MaxRegistrationsPerOpen")));
     let quota = match value {
         Ok(value @ 1..=MAX_REGISTRATIONS_PER_OPEN) => value,

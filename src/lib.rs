@@ -1,10 +1,11 @@
 //! handleguard: a WDM driver that takes handles from user mode the way Microsoft's
 //! "Handle Management" guidance says, and keeps its own handles private.
 //!
-//! `kernel` is the only module with `unsafe`; it wraps the NT API in types that make the
-//! guidance hard to break. The modules above it are the driver: one per IOCTL family.
+//! Safe Rust only: every NT call is made by the `wdm-safe` layer, whose types make the
+//! guidance hard to break. This crate is the driver: its state and opens (`driver`), the
+//! request and failure types (`request`), and one module per IOCTL family (`ioctl`).
 #![cfg_attr(target_os = "windows", no_std)]
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
     deny(
@@ -15,22 +16,13 @@
     )
 )]
 
-pub mod kernel;
-
 mod config;
-mod dispatch;
-mod events;
-mod files;
-mod info;
-mod kernel_event;
+mod driver;
+mod ioctl;
+mod log;
+mod request;
 mod stats;
 
-pub use dispatch::HandleGuard;
-pub use kernel::driver::DriverEntry;
+pub use driver::HandleGuard;
 
-#[cfg(all(target_os = "windows", feature = "wdk"))]
-extern crate wdk_panic;
-
-#[cfg(all(target_os = "windows", feature = "wdk"))]
-#[global_allocator]
-static GLOBAL_ALLOCATOR: wdk_alloc::WdkAllocator = wdk_alloc::WdkAllocator;
+wdm_safe::driver_entry!(HandleGuard);

@@ -1,7 +1,7 @@
 //! Driver-wide counters and the refusal audit, read by `IOCTL_HANDLEGUARD_GET_INFO`.
-use crate::kernel::notify::NotifyCounters;
 use core::sync::atomic::{AtomicU64, Ordering};
 use handleguard_protocol::{InfoReply, PROTOCOL_VERSION, REFUSAL_KINDS, Refusal};
+use wdm_safe::notify::NotifyCounters;
 
 /// Counters updated lock-free from any IRQL.
 #[derive(Default)]

@@ -6,13 +6,13 @@
 //! pool grows linearly with registrations and an open's cleanup touches only its own records.
 mod support;
 
-use handleguard::kernel::notify::RECORD_SIZE;
 use handleguard_protocol::{
     IOCTL_HANDLEGUARD_INSPECT_FILE as INSPECT, IOCTL_HANDLEGUARD_REGISTER_EVENT as REGISTER,
     InspectFileRequest, RegisterEventReply, RegisterEventRequest,
 };
 use std::mem::size_of;
 use support::*;
+use wdm_safe::notify::RECORD_SIZE;
 
 /// Microsoft's sample record, from the same bindings the driver uses.
 const C_SAMPLE_RECORD: usize = size_of::<nt::LIST_ENTRY>()

@@ -4,7 +4,7 @@ mod support;
 
 use handleguard_protocol::{
     FileReport, IOCTL_HANDLEGUARD_INSPECT_FILE as INSPECT,
-    IOCTL_HANDLEGUARD_REGISTER_EVENT as REGISTER, InspectFileRequest, RegisterEventReply,
+    IOCTL_HANDLEGUARD_REGISTER_EVENT as REGISTER, InspectFileRequest, Refusal, RegisterEventReply,
     RegisterEventRequest, checksum,
 };
 use support::*;
@@ -85,7 +85,9 @@ fn a_32bit_minus_one_is_the_current_process_pseudo_handle_and_a_64bit_one_is_gar
 }
 
 #[test]
-fn a_32bit_callers_upper_half_is_not_part_of_its_handle() {
+fn a_32bit_callers_handle_with_a_nonzero_upper_half_is_refused() {
+    // A 32-bit process's handles are 32 bits: a wire value with bits above them set is not a
+    // handle it can have, and is refused rather than silently cut to its low half.
     let kernel = boot();
     let (app32, device) = client32(&kernel);
     let event = app32.create_event(
@@ -93,8 +95,24 @@ fn a_32bit_callers_upper_half_is_not_part_of_its_handle() {
         EventKind::Notification,
         false,
     );
-    register(&app32, device, 0xABCD_0000_0000_0000 | event).expect("the low half names the event");
+    assert_eq!(
+        register(&app32, device, 0xABCD_0000_0000_0000 | event),
+        Err(nt::STATUS_INVALID_HANDLE)
+    );
+    assert_eq!(
+        info(&app32, device).refusals[Refusal::InvalidHandle.index()],
+        1
+    );
     kernel.advance_ms(5);
-    assert_eq!(app32.is_signaled(event), Ok(true));
+    assert_eq!(
+        app32.is_signaled(event),
+        Ok(false),
+        "nothing was registered"
+    );
+    assert_eq!(
+        register(&app32, device, event).map(|_| ()),
+        Ok(()),
+        "the low half alone is fine"
+    );
     unload_clean(&kernel, &[&app32]);
 }

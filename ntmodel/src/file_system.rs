@@ -44,4 +44,9 @@ impl Files {
     pub fn get(&self, key: &str) -> Option<&FileEntry> {
         self.files.get(key)
     }
+
+    /// Every file.
+    pub fn iter(&self) -> impl Iterator<Item = &FileEntry> {
+        self.files.values()
+    }
 }

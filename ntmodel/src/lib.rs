@@ -55,8 +55,8 @@ mod verifier;
 pub mod exports;
 
 pub use api::{
-    EventKind, FileOpen, FileSecurity, IoOutcome, IrpBookkeeping, Kernel, PendingIrp, PreviousMode,
-    Process, TimerKind, User,
+    EventKind, FileOpen, FileSecurity, HandleInfo, IoOutcome, IrpBookkeeping, Kernel, NameEntry,
+    PendingIrp, PreviousMode, Process, ProcessInfo, TimerKind, User,
 };
 pub use exports::ex::{
     DbgPrint, ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag, KeBugCheckEx,

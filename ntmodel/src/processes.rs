@@ -93,6 +93,13 @@ impl Processes {
         self.records.get(&process)
     }
 
+    /// Every process, with its `PEPROCESS`, in no order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Eprocess)> {
+        self.records
+            .iter()
+            .map(|(process, record)| (*process, record))
+    }
+
     /// The thread at `thread`.
     pub fn thread(&self, thread: usize) -> Option<&Ethread> {
         self.threads.get(&thread)

@@ -23,22 +23,22 @@ const fn buffered(function: u32) -> u32 {
     )
 }
 
-/// Protocol version, counters and the refusal audit. No input; output [`InfoReply`].
+/// Protocol version, counters and the refusal audit. No input; output [`InfoReply`](crate::InfoReply).
 pub const IOCTL_HANDLEGUARD_GET_INFO: u32 = buffered(0x800);
 /// Register an event to be signalled when due, or pend this IRP until due.
-/// Input [`RegisterEventRequest`]; output [`RegisterEventReply`].
+/// Input [`RegisterEventRequest`](crate::RegisterEventRequest); output [`RegisterEventReply`](crate::RegisterEventReply).
 pub const IOCTL_HANDLEGUARD_REGISTER_EVENT: u32 = buffered(0x801);
-/// Cancel a registration by id. Input [`IdRequest`]; no output.
+/// Cancel a registration by id. Input [`IdRequest`](crate::IdRequest); no output.
 pub const IOCTL_HANDLEGUARD_UNREGISTER: u32 = buffered(0x802);
-/// Inspect a file through a file handle. Input [`InspectFileRequest`]; output [`FileReport`].
+/// Inspect a file through a file handle. Input [`InspectFileRequest`](crate::InspectFileRequest); output [`FileReport`](crate::FileReport).
 pub const IOCTL_HANDLEGUARD_INSPECT_FILE: u32 = buffered(0x803);
 /// Open a path on the caller's behalf, with the caller's access checked.
-/// Input [`OpenAsCallerRequest`]; output [`FileReport`].
+/// Input [`OpenAsCallerRequest`](crate::OpenAsCallerRequest); output [`FileReport`](crate::FileReport).
 pub const IOCTL_HANDLEGUARD_OPEN_AS_CALLER: u32 = buffered(0x804);
 /// Create an event in the kernel and receive a SYNCHRONIZE-only handle to it.
-/// Input [`KernelEventRequest`]; output [`KernelEventReply`].
+/// Input [`KernelEventRequest`](crate::KernelEventRequest); output [`KernelEventReply`](crate::KernelEventReply).
 pub const IOCTL_HANDLEGUARD_CREATE_KERNEL_EVENT: u32 = buffered(0x805);
-/// Signal a kernel-created event now. Input [`IdRequest`]; no output.
+/// Signal a kernel-created event now. Input [`IdRequest`](crate::IdRequest); no output.
 pub const IOCTL_HANDLEGUARD_SIGNAL_KERNEL_EVENT: u32 = buffered(0x806);
 
 #[cfg(test)]

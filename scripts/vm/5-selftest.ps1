@@ -5,23 +5,27 @@ Assert-Admin
 
 if ((Get-ServiceState) -ne 'Running') { Fail "service $ServiceName is not running (run 3-install.ps1)" }
 if (-not (Test-Path $Hgctl)) { Fail "no hgctl.exe at $Hgctl (pass -Hgctl)" }
-# hgctl exits 0 when every case passed, 1 when one failed or on an error (then it prints
-# {"error": ...} instead of the array of cases), 2 on a usage error.
+# hgctl exits 0 when every case passed, 1 when one failed or on an error, 2 on a usage error.
+# Its JSON is one document: {"command", "transport", "device", "exit_code", "summary",
+# "cases": [{"case", "result" (pass, fail or skipped), "expected", "actual", "why", ...}]},
+# or on an error {"command", ..., "error", "status"}.
 $output = & $Hgctl selftest --json
 $selftest = $LASTEXITCODE
 $output | Set-Content -Path $Report -Encoding utf8
 $parsed = $null
 try { $parsed = ($output -join "`n") | ConvertFrom-Json } catch { Say "hgctl's output is not JSON: $_" }
-# ConvertFrom-Json passes a JSON array on whole in Windows PowerShell 5.1 and item by item in
-# PowerShell 7; piping the result once more yields the items in both.
-$cases = @(if ($null -ne $parsed) { $parsed | ForEach-Object { $_ } })
-if ($cases.Count -eq 0 -or $cases[0].PSObject.Properties['error']) {
-    $why = if ($cases.Count -gt 0) { $cases[0].error } else { 'its output is not the JSON array of cases' }
+if ($null -eq $parsed -or $parsed.PSObject.Properties['error'] -or -not $parsed.PSObject.Properties['cases']) {
+    $why = if ($null -ne $parsed -and $parsed.PSObject.Properties['error']) { $parsed.error } else { 'its output is not the JSON report' }
     Fail "hgctl selftest did not run (exit $selftest): $why; output in $Report"
 }
-$failed = @($cases | Where-Object { -not $_.pass })
-Say "selftest: $($cases.Count - $failed.Count) passed, $($failed.Count) failed (hgctl exit $selftest); report $Report"
-$failed | ForEach-Object { Say "  FAIL $($_.case): expected $($_.expected), got $($_.actual)" }
+$cases = @($parsed.cases)
+$failed = @($cases | Where-Object { $_.result -eq 'fail' })
+$skipped = @($cases | Where-Object { $_.result -eq 'skipped' })
+Say "selftest: $($parsed.summary.passed) passed, $($parsed.summary.failed) failed, $($skipped.Count) skipped (hgctl exit $selftest); report $Report"
+$failed | ForEach-Object {
+    $got = if ($null -ne $_.actual) { "$($_.actual.name) ($($_.actual.hex))" } else { $_.why }
+    Say "  FAIL $($_.case): expected $($_.expected.name) ($($_.expected.hex)), got $got"
+}
 
 $verifier = (verifier.exe /query) -join "`n"
 $verified = $verifier -match [regex]::Escape($DriverFile)

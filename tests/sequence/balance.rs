@@ -65,8 +65,8 @@ impl Runner {
         self.expect_eq(&self.kernel.armed_timers(), &armed, "timers armed");
         self.expect_eq(
             &self.kernel.pool_outstanding(),
-            &(2 * live_opens + live_regs),
-            "driver pool outstanding (2 per open, 1 per registration)",
+            &(3 * live_opens + live_regs),
+            "driver pool outstanding (3 per open, 1 per registration)",
         );
         self.expect_eq(
             &self.kernel.system_handle_values(),

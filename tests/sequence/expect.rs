@@ -112,8 +112,8 @@ fn raw_code(code: CodePick) -> u32 {
 }
 
 impl Runner {
-    /// The driver's `UserHandle::reference`: WOW64 widening, then the kernel's answer, with
-    /// the audit reason.
+    /// The driver's `UserHandle::from_wire` and `reference`: a WOW64 caller's value must fit
+    /// 32 bits and is widened, then the kernel's answer, with the audit reason.
     fn driver_reference(
         &self,
         proc: usize,
@@ -122,8 +122,13 @@ impl Runner {
         access: u32,
     ) -> Result<usize, Fail> {
         let value = if self.procs[proc].wow64 {
-            // A WOW64 caller's value is its low half, sign-extended.
-            let low = u32::try_from(wire & 0xFFFF_FFFF).expect("the low half");
+            // A WOW64 caller's handles are 32 bits, sign-extended; anything above is refused.
+            let Ok(low) = u32::try_from(wire) else {
+                return Err(Fail::Refused(
+                    Refusal::InvalidHandle,
+                    nt::STATUS_INVALID_HANDLE,
+                ));
+            };
             i64::from(low.cast_signed()).cast_unsigned()
         } else {
             wire

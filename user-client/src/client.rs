@@ -1,10 +1,14 @@
 //! The protocol over a transport: one function per IOCTL.
-use crate::transport::{Outcome, Reply, Status, Transport};
+use crate::status::Status;
+use crate::transport::{Outcome, Reply, Transport};
 use handleguard_protocol::{
     self as protocol, FileReport, IdRequest, InfoReply, InspectFileRequest, KernelEventReply,
     KernelEventRequest, Message, NotifyMode, OpenAsCallerRequest, RegisterEventReply,
     RegisterEventRequest,
 };
+
+/// How long a command waits beyond a due time before it calls the driver late.
+pub const PATIENCE_MS: u32 = 5_000;
 
 fn bytes<M: Message>(message: &M) -> Vec<u8> {
     let mut out = vec![0u8; M::SIZE];

@@ -54,6 +54,16 @@ impl ObjectManager {
         })
     }
 
+    /// Every entry of `process`'s handle table with its value, ascending.
+    pub fn handles_of(&self, process: usize) -> Vec<(u64, HandleEntry)> {
+        self.tables.get(&process).map_or_else(Vec::new, |table| {
+            table
+                .iter()
+                .map(|(value, entry)| (value, entry.clone()))
+                .collect()
+        })
+    }
+
     /// Every entry of the kernel handle table, with its value (kernel bit set).
     pub fn kernel_handles(&self) -> Vec<(u64, HandleEntry)> {
         self.tables

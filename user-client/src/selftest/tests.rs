@@ -1,8 +1,16 @@
 //! The matrix runner against a scripted fake driver: wrong answers fail, the Wine rule
 //! accepts a clean failure only while the driver keeps serving, a case that cannot set itself
 //! up fails with its reason.
-use super::*;
-use crate::transport::{Fixture, READABLE_CONTENT, Reply};
+use super::case::{Actual, CaseResult, Needs, Verdict, WineRule};
+use super::{CASES, Profile, SelftestReport, run};
+use crate::explain::Op;
+use crate::report::Report as _;
+use crate::status::{self, Status};
+use crate::transport::{
+    Fixture, HandleRow, NameRow, Outcome, ProcessRow, READABLE_CONTENT, Reply, Transport,
+};
+use handleguard_protocol as protocol;
+use serde_json::Value;
 use std::cell::Cell;
 
 /// A device whose driver answers each IOCTL with `answer(code, input)`; after a refused
@@ -52,25 +60,21 @@ impl Transport for Fake {
     }
     fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome {
         if self.dead.get() {
-            return Outcome::Done(Reply {
-                status: status::STATUS_NO_SUCH_DEVICE,
-                output: Vec::new(),
-            });
+            return Outcome::Done(Reply::status(status::STATUS_NO_SUCH_DEVICE));
         }
         let status = (self.answer)(code, input);
         if self.dies && is_handle_ioctl(code) && !status::is_success(status) {
             self.dead.set(true);
         }
+        let returned = if status::is_success(status) {
+            output_len
+        } else {
+            0
+        };
         Outcome::Done(Reply {
             status,
-            output: vec![
-                0;
-                if status::is_success(status) {
-                    output_len
-                } else {
-                    0
-                }
-            ],
+            information: returned as u64,
+            output: vec![0; returned],
         })
     }
     fn ioctl_forwarded(&self, code: u32, input: &[u8], output_len: usize) -> Option<Outcome> {
@@ -129,6 +133,51 @@ impl Transport for Fake {
             Err("no file this user cannot read".into())
         }
     }
+    fn open_self(&self, _thread: bool, _access: u32) -> Result<u64, Status> {
+        Ok(self.handle())
+    }
+    fn handles(&self) -> Result<Vec<HandleRow>, String> {
+        Ok(Vec::new())
+    }
+    fn names(&self) -> Result<(Vec<NameRow>, Vec<ProcessRow>), String> {
+        Ok((Vec::new(), Vec::new()))
+    }
+    fn hint(&self, _op: Op, _status: Status) -> Option<String> {
+        None
+    }
+}
+
+fn passed(result: &CaseResult) -> bool {
+    result.verdict == Verdict::Pass
+}
+
+fn actual(result: &CaseResult) -> Option<&Actual> {
+    result
+        .observation
+        .as_ref()
+        .map(|observation| &observation.actual)
+}
+
+fn detail(result: &CaseResult) -> Option<&str> {
+    result
+        .observation
+        .as_ref()
+        .and_then(|observation| observation.detail.as_deref())
+}
+
+fn report(results: &[CaseResult], profile: Profile) -> SelftestReport {
+    SelftestReport::new(
+        results,
+        profile,
+        "fake",
+        protocol::DEVICE_WIN32_PATH,
+        Some(1),
+    )
+}
+
+fn rows(results: &[CaseResult], profile: Profile) -> Vec<Value> {
+    let json = serde_json::to_value(report(results, profile)).expect("JSON");
+    json["cases"].as_array().expect("an array of cases").clone()
 }
 
 /// A driver that takes every request.
@@ -154,10 +203,9 @@ fn find<'a>(results: &'a [CaseResult], name: &str) -> &'a CaseResult {
 
 #[test]
 fn a_driver_that_accepts_any_handle_fails_the_handle_cases() {
-    let report = run(&Fake::new(accepts_everything), Profile::Full);
-    let results = report.results.as_slice();
+    let results = run(&Fake::new(accepts_everything), Profile::Full, &[]);
     assert_eq!(results.len(), CASES.len());
-    assert!(find(results, "get_info").pass);
+    assert!(passed(find(&results, "get_info")));
     for name in [
         "file_as_event",
         "event_without_modify_state",
@@ -165,65 +213,67 @@ fn a_driver_that_accepts_any_handle_fails_the_handle_cases() {
         "null_handle",
         "current_thread_as_event",
     ] {
-        let result = find(results, name);
+        let result = find(&results, name);
         assert!(
-            !result.pass,
+            !passed(result),
             "{name} passed against a driver that accepts anything"
         );
         assert_eq!(
-            result.observation.actual,
-            Actual::Status(status::STATUS_SUCCESS)
+            actual(result),
+            Some(&Actual::Status(status::STATUS_SUCCESS))
         );
     }
-    let table = table(&report);
-    assert!(table.contains("FAIL"), "{table}");
+    let table = report(&results, Profile::Full).text(80);
+    assert!(
+        table.contains("FAIL   file_as_event              STATUS_SUCCESS (0x00000000)\n       expected STATUS_OBJECT_TYPE_MISMATCH (0xC0000024)\n"),
+        "{table}"
+    );
     assert!(!table.contains(&format!("{} passed, 0 failed", CASES.len())));
+    assert_eq!(
+        report(&results, Profile::Full).exit(),
+        crate::failure::Exit::Failed
+    );
 }
 
 #[test]
 fn the_wine_rule_accepts_a_clean_failure_while_the_driver_keeps_serving() {
-    let report = run(&Fake::new(like_wine), Profile::Wine);
-    let results = report.results.as_slice();
-    let wrong_type = find(results, "event_as_file");
-    assert!(wrong_type.pass);
+    let results = run(&Fake::new(like_wine), Profile::Wine, &[]);
+    let wrong_type = find(&results, "event_as_file");
+    assert!(passed(wrong_type));
     assert_eq!(wrong_type.rule, WineRule::FailCleanly);
     assert_eq!(
-        wrong_type.observation.actual,
-        Actual::Status(status::STATUS_NOT_IMPLEMENTED)
+        actual(wrong_type),
+        Some(&Actual::Status(status::STATUS_NOT_IMPLEMENTED))
     );
-    assert_eq!(
-        wrong_type.observation.detail.as_deref(),
-        Some("GET_INFO still works afterwards")
-    );
-    let rows = json(&report);
+    assert_eq!(detail(wrong_type), Some("GET_INFO still works afterwards"));
+    let rows = rows(&results, Profile::Wine);
     let row = rows
-        .as_array()
-        .and_then(|rows| rows.iter().find(|row| row["case"] == "event_as_file"))
+        .iter()
+        .find(|row| row["case"] == "event_as_file")
         .expect("a row");
-    assert_eq!(
-        row["expected"],
-        "STATUS_OBJECT_TYPE_MISMATCH or any failure"
-    );
-    assert!(
-        results
-            .iter()
-            .all(|result| result.case.wine != WineRule::Skip)
-    );
+    assert_eq!(row["rule"], "fail_cleanly");
+    assert_eq!(row["expected"]["name"], "STATUS_OBJECT_TYPE_MISMATCH");
+    assert_eq!(row["actual"]["code"], 0xC000_0002_u32);
+    for result in &results {
+        let skipped = matches!(result.verdict, Verdict::Skipped("Wine cannot show it"));
+        assert_eq!(
+            skipped,
+            result.case.wine == WineRule::Skip,
+            "{}",
+            result.case.name
+        );
+    }
 }
 
 #[test]
 fn the_wine_rule_fails_a_driver_that_stops_serving() {
     let mut fake = Fake::new(like_wine);
     fake.dies = true;
-    let report = run(&fake, Profile::Wine);
-    let results = report.results.as_slice();
-    let first_handle_case = find(results, "event_signalled_when_due");
-    assert!(!first_handle_case.pass);
+    let results = run(&fake, Profile::Wine, &[]);
+    let first_handle_case = find(&results, "event_signalled_when_due");
+    assert!(!passed(first_handle_case));
     assert!(
-        first_handle_case
-            .observation
-            .detail
-            .as_deref()
+        detail(first_handle_case)
             .is_some_and(|detail| detail.starts_with("the driver stopped serving")),
         "{:?}",
         first_handle_case.observation
@@ -234,37 +284,44 @@ fn the_wine_rule_fails_a_driver_that_stops_serving() {
 fn a_case_that_cannot_set_itself_up_fails_with_its_reason() {
     let mut fake = Fake::new(accepts_everything);
     fake.unreadable = false;
-    let report = run(&fake, Profile::Full);
-    let results = report.results.as_slice();
-    let denied = find(results, "open_as_me_denied");
-    assert!(!denied.pass);
-    assert_eq!(
-        actual_label(&denied.observation.actual),
-        "not run: no file this user cannot read"
-    );
+    let results = run(&fake, Profile::Full, &[]);
+    let denied = find(&results, "open_as_me_denied");
+    assert!(!passed(denied));
+    let rows = rows(&results, Profile::Full);
+    let row = rows
+        .iter()
+        .find(|row| row["case"] == "open_as_me_denied")
+        .expect("a row");
+    assert_eq!(row["result"], "fail");
+    assert_eq!(row["actual"], Value::Null);
+    assert_eq!(row["why"], "not run: no file this user cannot read");
 }
 
 #[test]
 fn a_pended_request_that_completes_at_once_is_wrong() {
-    let report = run(&Fake::new(accepts_everything), Profile::Full);
-    let results = report.results.as_slice();
-    let pended = find(results, "pended_request_completes");
+    let results = run(&Fake::new(accepts_everything), Profile::Full, &[]);
+    let pended = find(&results, "pended_request_completes");
     assert_eq!(
-        pended.observation.actual,
-        Actual::Wrong("completed at once instead of pending until due".into())
+        actual(pended),
+        Some(&Actual::Wrong(
+            "completed at once instead of pending until due".into()
+        ))
     );
 }
 
 #[test]
-fn json_rows_carry_case_expected_actual_pass() {
-    let report = run(&Fake::new(accepts_everything), Profile::Full);
-    let rows = json(&report);
-    let rows = rows.as_array().expect("an array");
+fn json_rows_carry_every_field_and_a_numeric_status() {
+    let results = run(&Fake::new(accepts_everything), Profile::Full, &[]);
+    let rows = rows(&results, Profile::Full);
     assert_eq!(rows.len(), CASES.len());
-    for row in rows {
-        for field in ["case", "attacks", "expected", "actual", "pass"] {
+    for row in &rows {
+        for field in [
+            "case", "attacks", "rule", "expected", "result", "actual", "why", "detail",
+        ] {
             assert!(row.get(field).is_some(), "{field} missing in {row}");
         }
+        assert!(row["expected"]["code"].is_u64(), "{row}");
+        assert!(row["expected"]["hex"].is_string(), "{row}");
     }
 }
 
@@ -293,6 +350,11 @@ fn the_matrix_is_well_formed() {
     for case in CASES {
         assert!(case.attacks.len() <= 50, "{}: attacks too long", case.name);
         assert!(
+            case.name.len() <= 26,
+            "{}: name too long for the table",
+            case.name
+        );
+        assert!(
             status::name(case.expected).is_some(),
             "{}: expected status has no name",
             case.name
@@ -304,19 +366,48 @@ fn the_matrix_is_well_formed() {
 fn a_transport_that_cannot_forward_skips_the_wrong_context_case_and_says_so() {
     let mut fake = Fake::new(accepts_everything);
     fake.forwards = false;
-    let report = run(&fake, Profile::Full);
-    assert_eq!(report.results.len(), CASES.len() - 1);
+    let results = run(&fake, Profile::Full, &[]);
+    assert_eq!(results.len(), CASES.len());
+    let skipped: Vec<&str> = results
+        .iter()
+        .filter(|result| matches!(result.verdict, Verdict::Skipped(_)))
+        .map(|result| result.case.name)
+        .collect();
+    assert_eq!(skipped, ["wrong_context"]);
     assert!(
-        report
-            .results
+        results
             .iter()
-            .all(|result| result.case.needs == Needs::Device)
+            .filter(|result| result.case.needs == Needs::Forwarding)
+            .all(|result| result.observation.is_none())
     );
-    let table = table(&report);
+    let table = report(&results, Profile::Full).text(80);
     assert!(
         table.contains(
-            "not run: wrong_context (needs a request dispatched in another process's context"
+            "SKIP   wrong_context              not run: needs a request dispatched in another\n"
         ),
         "{table}"
     );
+}
+
+#[test]
+fn only_the_cases_asked_for_run() {
+    let results = run(
+        &Fake::new(accepts_everything),
+        Profile::Full,
+        &["null_handle".to_string(), "get_info".to_string()],
+    );
+    let names: Vec<&str> = results.iter().map(|result| result.case.name).collect();
+    assert_eq!(names, ["get_info", "null_handle"], "in matrix order");
+}
+
+#[test]
+fn every_table_line_fits_80_columns() {
+    let mut fake = Fake::new(like_wine);
+    fake.forwards = false;
+    for profile in [Profile::Full, Profile::Wine] {
+        let table = report(&run(&fake, profile, &[]), profile).text(80);
+        for line in table.lines() {
+            assert!(line.len() <= 80, "{} columns: {line}", line.len());
+        }
+    }
 }

@@ -1,0 +1,90 @@
+//! The driver's state, its opens, and its answers to the I/O manager.
+use crate::config;
+use crate::ioctl;
+use crate::log::log;
+use crate::stats::Stats;
+use handleguard_protocol::{self as protocol, Refusal};
+use wdm_safe::driver::Driver;
+use wdm_safe::irp::{Dispatched, Irp};
+use wdm_safe::notify::{NotifyCounters, NotifyTable, NotifyTags};
+use wdm_safe::pool::Pool;
+use wdm_safe::registry::RegistryPath;
+use wdm_safe::status::{NtError, NtResult};
+use wdm_safe::wide;
+
+/// The driver's state, kept in its device's extension.
+pub struct HandleGuard {
+    pub(crate) stats: Stats,
+    /// Device-wide registration counters, shared by every open's table.
+    pub(crate) counters: NotifyCounters,
+    pool: Pool,
+    /// Registrations each open may hold (the `MaxRegistrationsPerOpen` parameter).
+    quota: usize,
+}
+
+/// One open of the device: its registrations.
+pub struct Open<'dev> {
+    pub(crate) notify: NotifyTable<'dev>,
+}
+
+const NOTIFY_TAGS: NotifyTags = NotifyTags {
+    table: u32::from_le_bytes(*b"HgNt"),
+    record: u32::from_le_bytes(*b"HgNr"),
+};
+
+impl Driver for HandleGuard {
+    type Open<'dev> = Open<'dev>;
+
+    const DEVICE_NAME: &'static [u16] = wide!(protocol::DEVICE_NT_NAME);
+    const LINK_NAME: &'static [u16] = wide!(protocol::DEVICE_DOS_NAME);
+    const OPEN_TAG: u32 = u32::from_le_bytes(*b"HgOp");
+
+    fn start(pool: Pool, registry_path: RegistryPath<'_>) -> NtResult<Self> {
+        let quota = config::registrations_per_open(registry_path);
+        log!(
+            "loaded: {} registrations per open; ExAllocatePool2 {}",
+            quota,
+            if pool.has_allocate_pool2() {
+                "found"
+            } else {
+                "missing, using ExAllocatePoolWithTag"
+            }
+        );
+        Ok(Self {
+            stats: Stats::default(),
+            counters: NotifyCounters::default(),
+            pool,
+            quota,
+        })
+    }
+
+    fn create<'dev>(&'dev self, irp: &Irp) -> NtResult<Open<'dev>> {
+        if !irp.opens_device_itself() {
+            // The device has no namespace: `\\.\HandleGuard\anything` is refused.
+            self.stats.refused(Refusal::NamespaceOpen);
+            return Err(NtError::OBJECT_NAME_NOT_FOUND);
+        }
+        let notify = NotifyTable::new(self.pool, NOTIFY_TAGS, self.quota, &self.counters)?;
+        self.stats.opened();
+        Ok(Open { notify })
+    }
+
+    fn cleanup<'dev>(&'dev self, open: &Open<'dev>) {
+        open.notify.cancel_all();
+    }
+
+    fn close<'dev>(&'dev self, open: Open<'dev>) {
+        drop(open);
+        self.stats.closed();
+    }
+
+    fn device_control<'dev>(&'dev self, open: &Open<'dev>, irp: Irp) -> Dispatched {
+        ioctl::route(self, open, irp)
+    }
+
+    fn unload(self) {
+        // Every open was closed before unload, so nothing is left to cancel: the state holds
+        // only counters.
+        log!("unloaded");
+    }
+}

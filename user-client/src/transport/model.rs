@@ -1,0 +1,347 @@
+//! The embedded transport: the model kernel (`ntmodel`) in this process, with the real
+//! driver code loaded (`handleguard::DriverEntry`) and a user process for hgctl. The default
+//! off Windows. The clock is virtual: waiting advances it, a millisecond at a time, so the
+//! driver's timers and DPCs fire exactly when due and nothing sleeps.
+use super::{
+    Fixture, HandleRow, NameRow, Outcome, Pended, ProcessRow, READABLE_CONTENT, Reply, Transport,
+};
+use crate::explain::{Op, explain_for};
+use crate::failure::Failure;
+use crate::status::{self, Status};
+use nt_bindings as nt;
+use ntmodel::{EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, PendingIrp, Process, User};
+
+mod names;
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// The user hgctl runs as in the model.
+pub const USER: &str = "hgctl-user";
+/// A file `USER` may read.
+pub const READABLE: &str = r"\??\C:\handleguard\readable.txt";
+/// A file only `root` may read.
+pub const SECRET: &str = r"\??\C:\handleguard\secret.txt";
+
+struct Machine {
+    kernel: Kernel,
+    hgctl: Process,
+    other: Process,
+    shut_down: Cell<bool>,
+}
+
+impl Machine {
+    /// Ends both processes (their handles close, their opens of the device are cleaned up)
+    /// and unloads the driver; the model's leak report if the driver left anything behind.
+    fn shut_down(&self) -> Result<(), String> {
+        if self.shut_down.replace(true) {
+            return Ok(());
+        }
+        self.hgctl.exit();
+        self.other.exit();
+        self.kernel.unload_driver().map_err(|report| {
+            format!(
+                "the model kernel's unload check failed (a driver bug):\n{}",
+                report.to_string().trim_end()
+            )
+        })
+    }
+}
+
+impl Drop for Machine {
+    fn drop(&mut self) {
+        let _ = self.shut_down();
+    }
+}
+
+/// An open of the device in the model.
+pub struct ModelDevice {
+    machine: Rc<Machine>,
+    path: String,
+    device: u64,
+}
+
+impl ModelDevice {
+    /// Boots a model kernel, loads the driver and opens `path` as `USER`.
+    ///
+    /// # Errors
+    /// When the driver fails to load or the device does not open (with the open's status).
+    pub fn boot(path: &str) -> Result<Self, Failure> {
+        let kernel = Kernel::new();
+        kernel.add_file(
+            READABLE,
+            READABLE_CONTENT,
+            &FileSecurity::readable_by(&[USER]),
+        );
+        kernel.add_file(
+            SECRET,
+            b"root only\n",
+            &FileSecurity::readable_by(&["root"]).owned_by("root"),
+        );
+        let loaded = kernel.load_driver(handleguard::DriverEntry);
+        if loaded != nt::STATUS_SUCCESS {
+            let mut failure =
+                Failure::new(format!("DriverEntry failed: {}", status::explain(loaded)));
+            failure.status = Some(loaded);
+            return Err(failure);
+        }
+        let machine = Rc::new(Machine {
+            hgctl: kernel.create_process("hgctl.exe", User::new(USER)),
+            other: kernel.create_process("other.exe", User::new("someone-else")),
+            kernel,
+            shut_down: Cell::new(false),
+        });
+        if path.is_empty() {
+            return Err(Failure::usage("--device: the path is empty"));
+        }
+        let opened = machine
+            .hgctl
+            .open(path, nt::GENERIC_READ | nt::GENERIC_WRITE);
+        let mut device = Self {
+            machine,
+            path: path.to_string(),
+            device: 0,
+        };
+        match opened {
+            Ok(handle) => {
+                device.device = handle;
+                Ok(device)
+            }
+            Err(failed) => Err(Failure::status(Op::OpenDevice, failed)
+                .with_prefix(&format!("cannot open {path} on the model: "))
+                .with_hint(device.hint(Op::OpenDevice, failed))),
+        }
+    }
+
+    /// Closes the device, ends the processes and unloads the driver: the model's verdict on
+    /// what the driver left behind.
+    ///
+    /// # Errors
+    /// The leak report, if anything leaked.
+    pub fn shut_down(self) -> Result<(), String> {
+        let machine = Rc::clone(&self.machine);
+        drop(self);
+        machine.shut_down()
+    }
+}
+
+impl Drop for ModelDevice {
+    fn drop(&mut self) {
+        if self.device != 0 {
+            let _ = self.machine.hgctl.close(self.device);
+        }
+    }
+}
+
+fn reply_of(outcome: IoOutcome, machine: &Rc<Machine>) -> Outcome {
+    match outcome {
+        IoOutcome::Done {
+            status,
+            information,
+            output,
+        } => Outcome::Done(Reply {
+            status,
+            information,
+            output,
+        }),
+        IoOutcome::Pending(irp) => Outcome::Pending(Box::new(ModelPended {
+            machine: Rc::clone(machine),
+            irp,
+        })),
+    }
+}
+
+struct ModelPended {
+    machine: Rc<Machine>,
+    irp: PendingIrp,
+}
+
+impl Pended for ModelPended {
+    fn poll(&mut self) -> Option<Reply> {
+        self.irp
+            .outcome()
+            .map(|(status, information, output)| Reply {
+                status,
+                information,
+                output,
+            })
+    }
+
+    fn wait(&mut self, timeout_ms: u32) -> Option<(Reply, u64)> {
+        for waited in 0..=u64::from(timeout_ms) {
+            if let Some(reply) = self.poll() {
+                return Some((reply, waited));
+            }
+            self.machine.kernel.advance_ms(1);
+        }
+        None
+    }
+
+    fn cancel(&mut self) {
+        let _ = self.machine.hgctl.cancel(&self.irp);
+    }
+}
+
+impl Transport for ModelDevice {
+    fn name(&self) -> &'static str {
+        "model"
+    }
+
+    fn device_path(&self) -> &str {
+        &self.path
+    }
+
+    fn clock(&self) -> &'static str {
+        "virtual"
+    }
+
+    fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome {
+        let outcome = self
+            .machine
+            .hgctl
+            .ioctl(self.device, code, input, output_len);
+        reply_of(outcome, &self.machine)
+    }
+
+    fn ioctl_forwarded(&self, code: u32, input: &[u8], output_len: usize) -> Option<Outcome> {
+        let worker = self.machine.kernel.system();
+        let outcome =
+            self.machine
+                .hgctl
+                .ioctl_dispatched_in(&worker, self.device, code, input, output_len);
+        Some(reply_of(outcome, &self.machine))
+    }
+
+    fn forwards(&self) -> bool {
+        true
+    }
+
+    fn reopen(&self) -> Result<Box<dyn Transport>, String> {
+        let device = self
+            .machine
+            .hgctl
+            .open(&self.path, nt::GENERIC_READ | nt::GENERIC_WRITE)
+            .map_err(|failed| explain_for(Op::OpenDevice, failed))?;
+        Ok(Box::new(Self {
+            machine: Rc::clone(&self.machine),
+            path: self.path.clone(),
+            device,
+        }))
+    }
+
+    fn try_open(&self, path: &str) -> Status {
+        match self.machine.hgctl.open(path, nt::GENERIC_READ) {
+            Ok(handle) => {
+                let _ = self.machine.hgctl.close(handle);
+                nt::STATUS_SUCCESS
+            }
+            Err(failed) => failed,
+        }
+    }
+
+    fn create_event(&self, access: u32) -> Result<u64, Status> {
+        Ok(self
+            .machine
+            .hgctl
+            .create_event(access, EventKind::Notification, false))
+    }
+
+    fn open_file(&self, path: &str, access: u32, overlapped: bool) -> Result<u64, Status> {
+        let how = if overlapped {
+            FileOpen::Asynchronous
+        } else {
+            FileOpen::Synchronous
+        };
+        self.machine
+            .hgctl
+            .open_file(&super::nt_path(path), access, how)
+    }
+
+    fn close(&self, handle: u64) {
+        let _ = self.machine.hgctl.close(handle);
+    }
+
+    fn is_signaled(&self, handle: u64) -> Result<bool, Status> {
+        // A zero-timeout wait: needs SYNCHRONIZE, as WaitForSingleObject does.
+        self.machine.hgctl.wait(handle)
+    }
+
+    fn wait(&self, handle: u64, timeout_ms: u32) -> Result<Option<u64>, Status> {
+        for waited in 0..=u64::from(timeout_ms) {
+            if self.is_signaled(handle)? {
+                return Ok(Some(waited));
+            }
+            self.machine.kernel.advance_ms(1);
+        }
+        Ok(None)
+    }
+
+    fn set_event(&self, handle: u64) -> Status {
+        self.machine.hgctl.set_event(handle)
+    }
+
+    fn duplicate(&self, handle: u64, access: u32) -> Result<u64, Status> {
+        self.machine.hgctl.duplicate(handle, access)
+    }
+
+    fn elapse(&self, ms: u32) {
+        self.machine.kernel.advance_ms(u64::from(ms));
+    }
+
+    fn foreign_handle(&self) -> Result<u64, String> {
+        let mine = self.machine.hgctl.handles();
+        for _ in 0..4096 {
+            let theirs = self.machine.other.create_event(
+                nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
+                EventKind::Notification,
+                false,
+            );
+            if !mine.contains(&theirs) {
+                return Ok(theirs);
+            }
+        }
+        Err("every handle value of the second process is also open in hgctl's".into())
+    }
+
+    fn kernel_handle(&self) -> u64 {
+        self.machine.kernel.kernel_handle_of_some_object()
+    }
+
+    fn readable_file(&self) -> Result<Fixture, String> {
+        Ok(Fixture {
+            nt_path: READABLE.to_string(),
+            path: READABLE.to_string(),
+            content: READABLE_CONTENT,
+        })
+    }
+
+    fn unreadable_file(&self) -> Result<String, String> {
+        Ok(SECRET.to_string())
+    }
+
+    fn open_self(&self, thread: bool, access: u32) -> Result<u64, Status> {
+        self.machine.hgctl.open_self(thread, access)
+    }
+
+    fn handles(&self) -> Result<Vec<HandleRow>, String> {
+        Ok(self
+            .machine
+            .hgctl
+            .handle_table()
+            .into_iter()
+            .map(|handle| HandleRow {
+                value: handle.value,
+                type_name: handle.type_name.to_string(),
+                granted: handle.granted,
+                name: handle.name,
+            })
+            .collect())
+    }
+
+    fn names(&self) -> Result<(Vec<NameRow>, Vec<ProcessRow>), String> {
+        Ok(names::list(&self.machine.kernel, &self.machine.hgctl))
+    }
+
+    fn hint(&self, op: Op, status: Status) -> Option<String> {
+        names::hint(&self.machine.kernel, op, status)
+    }
+}
