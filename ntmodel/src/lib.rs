@@ -22,9 +22,9 @@
 //! the verifier's checks and what is not modelled. In short, what is simplified cannot hide a
 //! driver bug: references are logical (every imbalance still shows), security is a reduced
 //! descriptor, create / cleanup / close must complete synchronously (pending one is a stop),
-//! there are no MDLs and no APCs, waits poll, unsupported information classes fail with an
-//! error status, and checks Windows makes by other means are stops with code
-//! [`codes::NTMODEL_CHECK`]: they only ever add failures.
+//! there are no MDLs and no APCs, waits poll (or jump the virtual clock from timer to timer),
+//! unsupported information classes fail with an error status, and checks Windows makes by
+//! other means are stops with code [`codes::NTMODEL_CHECK`]: they only ever add failures.
 
 mod api;
 mod block;
