@@ -251,6 +251,21 @@ fn information_beyond_the_output_buffer_is_a_stop() {
 }
 
 #[test]
+fn an_irp_failed_with_driver_internal_error_is_a_stop() {
+    // The status wdm-safe gives an IRP a driver dropped without completing it: the request
+    // fails rather than hangs, and the model says why.
+    let (k, alice) = kernel_with_driver();
+    let device = open_device(&alice);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        alice.ioctl(device, IOCTL_BUG_INTERNAL_ERROR, &[], 0)
+    }));
+    assert!(outcome.is_err());
+    assert!(
+        k.take_verifier_stops()[0].is(codes::NTMODEL_CHECK, codes::MODEL_DRIVER_INTERNAL_ERROR)
+    );
+}
+
+#[test]
 fn a_private_handle_created_in_the_users_process_is_a_stop() {
     let (k, alice) = kernel_with_driver();
     let device = open_device(&alice);

@@ -70,6 +70,14 @@ pub fn complete(machine: &Arc<Machine>, irp: usize) {
             "IoCompleteRequest with STATUS_PENDING",
         );
     }
+    if status == nt::STATUS_DRIVER_INTERNAL_ERROR {
+        state.verifier.stop(
+            codes::NTMODEL_CHECK,
+            [codes::MODEL_DRIVER_INTERNAL_ERROR, irp as u64, 0, 0],
+            "IRP completed with STATUS_DRIVER_INTERNAL_ERROR: the driver reports a bug of its own \
+             (wdm-safe completes an IRP dropped without completion this way)",
+        );
+    }
     if cancel_routine_set {
         state.verifier.stop(
             codes::DRIVER_VERIFIER_IOMANAGER_VIOLATION,

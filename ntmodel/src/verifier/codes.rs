@@ -75,3 +75,7 @@ pub const MODEL_BAD_PARAMETER: u64 = 0xD;
 /// Model check: a `Zw` routine (kernel mode, no access checks) used a handle of the user
 /// process's own table: the driver acts on a user handle with kernel rights.
 pub const MODEL_USER_HANDLE_IN_ZW: u64 = 0xE;
+/// Model check: an IRP completed with `STATUS_DRIVER_INTERNAL_ERROR`, the status a driver (or
+/// the `wdm-safe` layer, for an IRP dropped without completion) gives a request it failed
+/// because of a bug of its own. Windows has no check for it; the model stops so a test sees it.
+pub const MODEL_DRIVER_INTERNAL_ERROR: u64 = 0x20;

@@ -243,6 +243,7 @@ pub unsafe extern "C" fn dispatch_device_control(
             complete(irp, nt::STATUS_SUCCESS, 0);
             nt::STATUS_UNSUCCESSFUL
         }
+        IOCTL_BUG_INTERNAL_ERROR => complete(irp, nt::STATUS_DRIVER_INTERNAL_ERROR, 0),
         IOCTL_BUG_INFORMATION_TOO_LARGE => {
             complete(irp, nt::STATUS_SUCCESS, output_len as u64 + 16)
         }

@@ -39,6 +39,7 @@ pub const IOCTL_BUG_LEAK_REFERENCE: u32 = ctl_code(0x816, nt::FILE_ANY_ACCESS);
 pub const IOCTL_BUG_PRIVATE_HANDLE: u32 = ctl_code(0x817, nt::FILE_ANY_ACCESS);
 pub const IOCTL_BUG_RETURN_AT_DISPATCH: u32 = ctl_code(0x818, nt::FILE_ANY_ACCESS);
 pub const IOCTL_BUG_LEAK_KERNEL_HANDLE: u32 = ctl_code(0x819, nt::FILE_ANY_ACCESS);
+pub const IOCTL_BUG_INTERNAL_ERROR: u32 = ctl_code(0x81A, nt::FILE_ANY_ACCESS);
 
 pub const DEVICE_NAME: &str = "\\Device\\ModelTest";
 
