@@ -301,7 +301,7 @@ unsafe extern "C" fn dispatch_close<D: Driver>(
     let file = irp.file_object();
     // SAFETY: the file object of the request; close is its last request.
     if let Some(file) = unsafe { file.as_mut() } {
-        let context = core::mem::replace(&mut file.FsContext, core::ptr::null_mut());
+        let context = core::mem::take(&mut file.FsContext);
         let context = context.cast::<NotifyTable>();
         // SAFETY: FsContext was set from PoolBox::<NotifyTable>::into_raw with D::POOL_TAG by
         // dispatch_create and is taken back exactly once, here.
