@@ -11,5 +11,8 @@ fn main() -> Result<(), wdk_build::ConfigError> {
     wdk_build::configure_wdk_binary_build()
 }
 
+/// Nothing to do; without this line cargo would run it again whenever any file changes.
 #[cfg(not(all(windows, feature = "wdk")))]
-fn main() {}
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+}
