@@ -2,16 +2,17 @@
 //! does), wdk-build configures the driver binary (WDK paths, linker arguments). Everywhere
 //! else it does nothing: no wdk crate is compiled on Linux, where the cross build passes its
 //! own linker arguments (scripts/cross-build.sh).
+//!
+//! A build script is compiled for the host, so `windows` here is the host's OS; wdk-build is a
+//! build-dependency of Windows hosts only (Cargo.toml).
 
-#[cfg(feature = "wdk")]
+#[cfg(all(windows, feature = "wdk"))]
 fn main() -> Result<(), wdk_build::ConfigError> {
-    // Build scripts run on the host: `cfg!(windows)` is the host here.
-    if cfg!(windows) {
-        wdk_build::configure_wdk_binary_build()
-    } else {
-        Ok(())
-    }
+    wdk_build::configure_wdk_binary_build()
 }
 
-#[cfg(not(feature = "wdk"))]
-fn main() {}
+/// Nothing to do; without this line cargo would run it again whenever any file changes.
+#[cfg(not(all(windows, feature = "wdk")))]
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+}

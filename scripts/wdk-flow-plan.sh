@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Checks, on Linux, the WDK packaging flow that `cargo make` runs on Windows, without running
-# any of it (there is no WDK here): cargo-make loads Makefile.toml on top of wdk-build's own
-# rust-driver-makefile.toml (the wdk-build version in Cargo.lock, placed in target/ as
-# wdk_build::cargo_make::load_rust_driver_makefile() places it on Windows) and prints the plan.
-# The check: the plan holds wdk-build's packaging steps in order, `inx` (driver.inf ->
-# handleguard.inx) runs before wdk-build copies the .inx, and the build gets `--features wdk`.
-# Works in a copy of the tracked files, so the checkout's target/ is never touched.
-# Installs cargo-make when missing. See docs/windows.md.
+# any of it (there is no WDK here): Makefile.toml's own load script links wdk-build's
+# rust-driver-makefile.toml (the wdk-build version in Cargo.lock) into target/, as it does on
+# Windows (scripts/wdk-check/load-script.sh: the script's code with wdk-build adapted to
+# Linux), then cargo-make loads Makefile.toml on top of it and prints the plan.
+# The check: the load script succeeds, the plan holds wdk-build's packaging steps in order,
+# `inx` (driver.inf -> handleguard.inx) runs before wdk-build copies the .inx, and the build
+# gets `--features wdk` and dev builds with panic=abort. cargo-make's own errors are shown
+# when it fails.
+# Works in a fresh copy of the tracked files (no target/), so the checkout's target/ is never
+# touched. Installs cargo-make when missing. See docs/windows.md.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,15 +27,12 @@ fi
 
 wdk_build=$(grep -A1 '^name = "wdk-build"$' "$root/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p')
 [ -n "$wdk_build" ] || fail "no wdk-build in Cargo.lock"
-cargo fetch --locked --quiet --manifest-path "$root/Cargo.toml"
-makefile=$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"wdk-build-$wdk_build"/rust-driver-makefile.toml 2>/dev/null | head -n 1)
-[ -f "$makefile" ] || fail "wdk-build $wdk_build's rust-driver-makefile.toml is not in the cargo registry"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$work")
-mkdir -p "$work/target"
-cp "$makefile" "$work/target/rust-driver-makefile.toml"
+# The load script, as cargo make runs it on Windows; it fails this script when it fails.
+bash "$root/scripts/wdk-check/load-script.sh" "$work" || fail "Makefile.toml's load script failed"
 # wdk-build's package-driver is private; a public task that depends on it can be planned.
 cat >"$work/plan.toml" <<'EOF'
 extend = "Makefile.toml"
@@ -42,11 +42,19 @@ dependencies = ["package-driver"]
 
 [tasks.build-flags]
 script = "echo build flags: ${CARGO_MAKE_CARGO_BUILD_TEST_FLAGS}"
+
+# The build task itself, with its environment, running an echo instead of cargo.
+[tasks.build-env]
+extend = "build"
+command = "sh"
+args = ["-c", "echo build panic: ${CARGO_PROFILE_DEV_PANIC}"]
 EOF
 
 cd "$work"
-plan=$(cargo make --makefile plan.toml --print-steps --output-format short-description plan 2>/dev/null |
-    sed -n 's/^[0-9]*\. \([a-z0-9-]*\) - .*/\1/p')
+# cargo-make logs to stderr: kept, and shown when it fails.
+cargo make --makefile plan.toml --print-steps --output-format short-description plan >steps.txt 2>cargo-make.log ||
+    { cat cargo-make.log >&2; fail "cargo make could not plan the flow"; }
+plan=$(sed -n 's/^[0-9]*\. \([a-z0-9-]*\) - .*/\1/p' steps.txt)
 say "wdk-build $wdk_build's package flow under Makefile.toml (cargo-make $(cargo make --version | cut -d' ' -f2)):"
 printf '  %s\n' $plan
 
@@ -64,7 +72,14 @@ copy=$(printf '%s\n' $plan | grep -n -x copy-inx-to-output | cut -d: -f1 || true
 [ "$copy" -eq $((inx + 1)) ] || fail "inx does not run right before copy-inx-to-output"
 
 # The init task (wdk-build-init) needs the WDK; the flags are read without it.
-flags=$(cargo make --makefile plan.toml --skip-init-end-tasks build-flags 2>/dev/null | sed -n 's/^build flags: //p' || true)
+cargo make --makefile plan.toml --skip-init-end-tasks build-flags >flags.txt 2>cargo-make.log ||
+    { cat cargo-make.log >&2; fail "cargo make could not run the build-flags task"; }
+flags=$(sed -n 's/^build flags: //p' flags.txt)
 say "cargo build gets: $flags"
 [ "$flags" = "--features wdk" ] || fail "the build flags are '$flags', not '--features wdk'"
-say "passed: inx before copy-inx-to-output, the packaging steps in order, --features wdk"
+cargo make --makefile plan.toml --skip-init-end-tasks build-env >env.txt 2>cargo-make.log ||
+    { cat cargo-make.log >&2; fail "cargo make could not run the build-env task"; }
+panic=$(sed -n 's/^build panic: //p' env.txt)
+say "cargo build runs with CARGO_PROFILE_DEV_PANIC=$panic"
+[ "$panic" = "abort" ] || fail "the build task's dev builds do not abort on panic"
+say "passed: inx before copy-inx-to-output, the packaging steps in order, --features wdk, panic=abort"

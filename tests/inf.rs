@@ -215,17 +215,17 @@ fn every_string_token_is_defined() {
     }
 }
 
+/// Ignored by default, so that a tree without package/ lists it as ignored rather than
+/// passed; CI builds the package and runs it with `--include-ignored`.
 #[test]
+#[ignore = "needs package/: run scripts/cross-build.sh, then cargo test -- --include-ignored"]
 fn the_cross_built_package_holds_the_image_the_inf_installs() {
     let package = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("package");
-    if !package.exists() {
-        // Without scripts/cross-build.sh there is nothing to compare; CI builds it first.
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI=true: package/ must exist (scripts/cross-build.sh)"
-        );
-        return;
-    }
+    assert!(
+        package.is_dir(),
+        "{} is missing: run scripts/cross-build.sh first",
+        package.display()
+    );
     for file in [IMAGE, "driver.inf"] {
         assert!(package.join(file).is_file(), "package/{file}");
     }

@@ -311,7 +311,7 @@ unsafe extern "C" fn dispatch_close<D: Driver>(
     let file = irp.file_object();
     // SAFETY: the file object of the request; close is its last request.
     if let Some(file) = unsafe { file.as_mut() } {
-        let context = core::mem::replace(&mut file.FsContext, core::ptr::null_mut());
+        let context = core::mem::take(&mut file.FsContext);
         // SAFETY: FsContext was set from PoolBox::<D::Open>::into_raw with D::OPEN_TAG by
         // dispatch_create and is taken back exactly once, here.
         let open = unsafe { PoolBox::from_raw(context.cast::<D::Open<'_>>(), D::OPEN_TAG) };

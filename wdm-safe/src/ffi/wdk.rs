@@ -1,8 +1,8 @@
 //! Backend for the WDK build on Windows (`--features wdk`, `cargo make`): wdk-sys.
 //!
-//! A thin re-export layer; it must expose exactly the items `bindings.rs` does. On Linux it is
-//! type-checked against wdk-sys as generated from mingw-w64's headers (scripts/wdk-check.sh),
-//! not built against the WDK.
+//! Built only on Windows with the WDK; on Linux, scripts/wdk-check.sh type-checks and lints it
+//! against wdk-sys as wdk-build generates it from mingw-w64's headers (not the WDK's). A thin
+//! re-export layer: it must expose exactly the items `bindings.rs` does.
 //!
 //! Two differences from the Linux-built backend, both deliberate:
 //! - wdk-sys links ntoskrnl through an import library, so `ExEventObjectType` names the
@@ -16,15 +16,20 @@ pub use wdk_sys::*;
 /// `*ExEventObjectType`: the event object type.
 #[must_use]
 pub fn event_object_type() -> POBJECT_TYPE {
-    // SAFETY: wdk-sys declares the import slot; the kernel fills it before DriverEntry.
-    unsafe { *wdk_sys::ExEventObjectType }
+    // SAFETY: wdk-sys's static is the import slot, which the loader fills with the address of
+    // ntoskrnl's variable before DriverEntry runs; reading it copies that address.
+    let variable = unsafe { wdk_sys::ExEventObjectType };
+    // SAFETY: ntoskrnl sets the variable before any driver loads and never changes it.
+    unsafe { *variable }
 }
 
 /// `*IoFileObjectType`: the file object type.
 #[must_use]
 pub fn file_object_type() -> POBJECT_TYPE {
     // SAFETY: as for `event_object_type`.
-    unsafe { *wdk_sys::IoFileObjectType }
+    let variable = unsafe { wdk_sys::IoFileObjectType };
+    // SAFETY: as for `event_object_type`.
+    unsafe { *variable }
 }
 
 /// Non-paged pool when `ExAllocatePool2` was not resolved dynamically.
