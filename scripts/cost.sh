@@ -26,7 +26,7 @@ for kind in get_info register refused inspect open_as_caller; do
         --toggle-collect='*dispatch_device_control*' "$bench" "$kind" "$count" >/dev/null 2>&1
     report=$(callgrind_annotate --threshold=100 "$out/$kind.callgrind" 2>/dev/null)
     total[$kind]=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print int($1 / '"$count"')}' <<<"$report")
-    own[$kind]=$(grep -E '\?\?\?:<?(handleguard|handleguard_protocol)::' <<<"$report" \
+    own[$kind]=$(grep -E '\?\?\?:<?(handleguard|handleguard_protocol|wdm_safe)::' <<<"$report" \
         | awk '{gsub(",", "", $1); s += $1} END {print int(s / '"$count"')}')
 done
 
@@ -51,7 +51,7 @@ per_registration() {
     valgrind --tool=callgrind --callgrind-out-file="$out/register-$1.callgrind" \
         --toggle-collect='*dispatch_device_control*' "$bench" register "$1" >/dev/null 2>&1
     callgrind_annotate --threshold=100 "$out/register-$1.callgrind" 2>/dev/null \
-        | grep -E '\?\?\?:<?(handleguard|handleguard_protocol)::' \
+        | grep -E '\?\?\?:<?(handleguard|handleguard_protocol|wdm_safe)::' \
         | awk '{gsub(",", "", $1); s += $1} END {print int(s / '"$1"')}'
 }
 small=$(per_registration 500)
