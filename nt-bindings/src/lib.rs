@@ -40,5 +40,8 @@ pub use generated::*;
 mod object_types;
 pub use object_types::*;
 
+mod pool;
+pub use pool::*;
+
 mod status;
 pub use status::*;

@@ -59,8 +59,8 @@ pub use api::{
     PendingIrp, PreviousMode, Process, ProcessInfo, TimerKind, User,
 };
 pub use exports::ex::{
-    DbgPrint, ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag, KeBugCheckEx,
-    MmGetSystemRoutineAddress,
+    DbgPrint, ExAllocatePool2, ExAllocatePoolWithQuotaTag, ExAllocatePoolWithTag,
+    ExFreePoolWithTag, KeBugCheckEx, MmGetSystemRoutineAddress,
 };
 pub use exports::io::{
     IoAcquireCancelSpinLock, IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice,

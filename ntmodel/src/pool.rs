@@ -28,6 +28,8 @@ pub struct Allocation {
     pub size: usize,
     /// Who allocated it (the model's own allocations are never leaks).
     pub origin: Origin,
+    /// The process whose pool quota pays for it (`POOL_FLAG_USE_QUOTA`), returned at free.
+    pub charged_to: Option<usize>,
 }
 
 /// Why a free was refused.
@@ -49,11 +51,55 @@ pub struct Pool {
     /// recognised.
     freed: Quarantine,
     stats: BTreeMap<u32, TagStats>,
+    /// Per-process nonpaged pool quota, by `EPROCESS` address.
+    quotas: HashMap<usize, Quota>,
+    /// Driver Verifier's low resources simulation: allocations with a tag that fail next.
+    failures: HashMap<u32, u32>,
+}
+
+/// One process's nonpaged pool quota: what its allocations charged, and its limit.
+#[derive(Clone, Copy, Debug, Default)]
+struct Quota {
+    charged: usize,
+    limit: Option<usize>,
+}
+
+/// Why an allocation returned NULL.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AllocateError {
+    /// The process's pool quota would be exceeded (`STATUS_QUOTA_EXCEEDED` when raised).
+    QuotaExceeded,
+    /// The low resources simulation failed it (`STATUS_INSUFFICIENT_RESOURCES` when raised).
+    Simulated,
 }
 
 impl Pool {
-    /// Allocates `size` bytes, zeroed or filled with a garbage pattern.
-    pub fn allocate(&mut self, size: usize, tag: u32, zeroed: bool, origin: Origin) -> usize {
+    /// Allocates `size` bytes, zeroed or filled with a garbage pattern, charged to
+    /// `charge_to`'s quota if given. Fails when the tag's simulated failures are not used up,
+    /// or when the charge would take the process over its limit.
+    pub fn allocate(
+        &mut self,
+        size: usize,
+        tag: u32,
+        zeroed: bool,
+        origin: Origin,
+        charge_to: Option<usize>,
+    ) -> Result<usize, AllocateError> {
+        if let Some(left) = self.failures.get_mut(&tag) {
+            *left -= 1;
+            if *left == 0 {
+                self.failures.remove(&tag);
+            }
+            return Err(AllocateError::Simulated);
+        }
+        if let Some(process) = charge_to {
+            let quota = self.quotas.entry(process).or_default();
+            let charged = quota.charged.saturating_add(size);
+            if quota.limit.is_some_and(|limit| charged > limit) {
+                return Err(AllocateError::QuotaExceeded);
+            }
+            quota.charged = charged;
+        }
         let block = if zeroed {
             Block::zeroed(size)
         } else {
@@ -72,9 +118,30 @@ impl Pool {
                 tag,
                 size,
                 origin,
+                charged_to: charge_to,
             },
         );
-        addr
+        Ok(addr)
+    }
+
+    /// Sets `process`'s nonpaged pool quota limit in bytes (`None`: unlimited, the default).
+    pub fn set_quota_limit(&mut self, process: usize, limit: Option<usize>) {
+        self.quotas.entry(process).or_default().limit = limit;
+    }
+
+    /// Bytes of pool charged to `process` and not yet returned.
+    pub fn charged(&self, process: usize) -> usize {
+        self.quotas.get(&process).map_or(0, |quota| quota.charged)
+    }
+
+    /// Makes the next `count` allocations with `tag` fail (as Driver Verifier's low resources
+    /// simulation does, for one tag).
+    pub fn fail_next(&mut self, tag: u32, count: u32) {
+        if count == 0 {
+            self.failures.remove(&tag);
+        } else {
+            self.failures.insert(tag, count);
+        }
     }
 
     /// Frees `addr` if it was allocated with `tag`.
@@ -95,6 +162,12 @@ impl Pool {
         if let Some(stats) = self.stats.get_mut(&allocation.tag) {
             stats.outstanding -= 1;
             stats.outstanding_bytes -= allocation.size as u64;
+        }
+        if let Some(quota) = allocation
+            .charged_to
+            .and_then(|process| self.quotas.get_mut(&process))
+        {
+            quota.charged -= allocation.size;
         }
         allocation.block.poison(0xDF);
         self.freed.insert(allocation.block);

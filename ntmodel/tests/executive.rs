@@ -149,5 +149,90 @@ fn every_export_is_listed_once() {
     ] {
         assert!(names.contains(&name), "{name}");
     }
-    assert_eq!(names.len(), 48);
+    assert_eq!(names.len(), 49);
+}
+
+#[test]
+fn quota_pool_is_charged_to_the_current_process_and_returned_at_free() {
+    let k = Kernel::new();
+    let alice = k.create_process("a.exe", ntmodel::User::new("alice"));
+    let bob = k.create_process("b.exe", ntmodel::User::new("bob"));
+    let memory = k.run_in(&alice, ntmodel::PreviousMode::KernelMode, || {
+        ntmodel::ExAllocatePool2(nt::POOL_FLAG_NON_PAGED | nt::POOL_FLAG_USE_QUOTA, 100, TAG)
+    });
+    assert!(!memory.is_null());
+    let unpaid = k.run_in(&alice, ntmodel::PreviousMode::KernelMode, || {
+        ntmodel::ExAllocatePool2(nt::POOL_FLAG_NON_PAGED, 50, TAG)
+    });
+    assert_eq!((alice.pool_charged(), bob.pool_charged()), (100, 0));
+    // Freed elsewhere (a DPC, another process): the charge goes back to alice.
+    k.run_in(&bob, ntmodel::PreviousMode::KernelMode, || {
+        // SAFETY: our allocations, freed once with their tag.
+        unsafe { ntmodel::ExFreePoolWithTag(memory, TAG) };
+        // SAFETY: as above.
+        unsafe { ntmodel::ExFreePoolWithTag(unpaid, TAG) };
+    });
+    assert_eq!((alice.pool_charged(), bob.pool_charged()), (0, 0));
+    k.check_no_stop();
+}
+
+#[test]
+fn over_its_quota_a_process_gets_null_or_the_exception_it_asked_for() {
+    let k = Kernel::new();
+    let alice = k.create_process("a.exe", ntmodel::User::new("alice"));
+    alice.set_pool_quota(Some(64));
+    let in_alice =
+        |f: &dyn Fn() -> nt::PVOID| k.run_in(&alice, ntmodel::PreviousMode::KernelMode, f);
+    let fits = in_alice(&|| {
+        ntmodel::ExAllocatePool2(nt::POOL_FLAG_NON_PAGED | nt::POOL_FLAG_USE_QUOTA, 64, TAG)
+    });
+    assert!(!fits.is_null());
+    let over = in_alice(&|| {
+        ntmodel::ExAllocatePool2(nt::POOL_FLAG_NON_PAGED | nt::POOL_FLAG_USE_QUOTA, 1, TAG)
+    });
+    assert!(
+        over.is_null(),
+        "ExAllocatePool2 returns NULL over the quota"
+    );
+    let quiet = in_alice(&|| {
+        ntmodel::ExAllocatePoolWithQuotaTag(
+            nt::_POOL_TYPE::NonPagedPoolNx | nt::POOL_QUOTA_FAIL_INSTEAD_OF_RAISE,
+            1,
+            TAG,
+        )
+    });
+    assert!(quiet.is_null());
+    k.check_no_stop();
+    let raised =
+        in_alice(&|| ntmodel::ExAllocatePoolWithQuotaTag(nt::_POOL_TYPE::NonPagedPoolNx, 1, TAG));
+    assert!(raised.is_null());
+    let stops = k.take_verifier_stops();
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0].code, codes::KMODE_EXCEPTION_NOT_HANDLED);
+    assert_eq!(stops[0].params[0], 0xC000_0044, "STATUS_QUOTA_EXCEEDED");
+    k.run_in_system(|| {
+        // SAFETY: our allocation, freed once with its tag.
+        unsafe { ntmodel::ExFreePoolWithTag(fits, TAG) };
+    });
+    assert_eq!(alice.pool_charged(), 0);
+}
+
+#[test]
+fn the_low_resources_simulation_fails_the_next_allocations_of_a_tag() {
+    let k = Kernel::new();
+    k.fail_pool_allocations(TAG, 2);
+    k.run_in_system(|| {
+        let other =
+            ntmodel::ExAllocatePool2(nt::POOL_FLAG_NON_PAGED, 8, u32::from_le_bytes(*b"Othr"));
+        assert!(!other.is_null(), "other tags are not affected");
+        assert!(ntmodel::ExAllocatePool2(nt::POOL_FLAG_NON_PAGED, 8, TAG).is_null());
+        assert!(ntmodel::ExAllocatePoolWithTag(nt::_POOL_TYPE::NonPagedPoolNx, 8, TAG).is_null());
+        let third = ntmodel::ExAllocatePool2(nt::POOL_FLAG_NON_PAGED, 8, TAG);
+        assert!(!third.is_null(), "only the next two fail");
+        // SAFETY: our allocations, freed once with their tags.
+        unsafe { ntmodel::ExFreePoolWithTag(third, TAG) };
+        // SAFETY: as above.
+        unsafe { ntmodel::ExFreePoolWithTag(other, u32::from_le_bytes(*b"Othr")) };
+    });
+    k.check_no_stop();
 }

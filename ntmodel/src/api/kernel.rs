@@ -117,6 +117,12 @@ impl Kernel {
         self.inner.lock().hidden_routines.insert(routine.to_owned());
     }
 
+    /// Driver Verifier's low resources simulation, aimed: the next `count` pool allocations
+    /// tagged `tag` (the `u32` the driver passes) fail as if the pool were exhausted.
+    pub fn fail_pool_allocations(&self, tag: u32, count: u32) {
+        self.inner.lock().pool.fail_next(tag, count);
+    }
+
     /// Sets a `REG_DWORD` value (creating the key).
     pub fn set_registry_dword(&self, key: &str, name: &str, value: u32) {
         self.set_registry_value(key, name, nt::REG_DWORD, &value.to_le_bytes());

@@ -49,6 +49,13 @@ exports! {
             NumberOfBytes: nt::SIZE_T => number,
             Tag: nt::ULONG => tag,
         ) -> nt::PVOID => pointer;
+        /// `ExAllocatePoolWithQuotaTag`: charged to the current process; over its quota,
+        /// NULL with `POOL_QUOTA_FAIL_INSTEAD_OF_RAISE`, an unhandled exception without.
+        fn ex::ExAllocatePoolWithQuotaTag(
+            PoolType: nt::POOL_TYPE => hex,
+            NumberOfBytes: nt::SIZE_T => number,
+            Tag: nt::ULONG => tag,
+        ) -> nt::PVOID => pointer;
         /// `ExFreePoolWithTag`: BAD_POOL_CALLER on a double free, a wrong tag or a foreign address;
         /// C4/0x15 if the block holds an armed timer.
         ///

@@ -5,7 +5,7 @@ use super::completion::finish;
 use super::dispatch::{call_driver, check_returned_status, context};
 use crate::block::Block;
 use crate::consts::{
-    IRP_BUFFERED_IO, IRP_DEALLOCATE_BUFFER, IRP_INPUT_OPERATION, IRP_SYNCHRONOUS_API,
+    IRP_BUFFERED_IO, IRP_DEALLOCATE_BUFFER, IRP_INPUT_OPERATION, IRP_SYNCHRONOUS_API, KERNEL_MODE,
     SL_PENDING_RETURNED, USER_MODE, major, status_bits,
 };
 use crate::fields;
@@ -28,6 +28,22 @@ pub enum Outcome {
     Pending(u64),
 }
 
+/// How a request reaches the driver, beyond the usual.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Delivery {
+    /// The dispatch routine runs in this process and thread (`EPROCESS`, `ETHREAD`) instead of
+    /// the requestor's.
+    pub dispatch_in: Option<(usize, usize)>,
+    /// `Irp->Cancel` is already TRUE when the dispatch routine runs: `CancelIoEx` or the
+    /// thread's exit won the race with the dispatch (`IoCancelIrp` found no cancel routine to
+    /// call, so only the flag tells).
+    pub cancelled: bool,
+    /// The request comes from kernel mode (`Irp->RequestorMode` KernelMode): a driver
+    /// running in the requestor's context sent it, as with `IoBuildDeviceIoControlRequest`
+    /// and `IoCallDriver`.
+    pub from_kernel: bool,
+}
+
 /// Builds the `IRP_MJ_DEVICE_CONTROL` IRP for a request on `file`: buffers by transfer type
 /// (METHOD_BUFFERED: a system buffer of max(in, out) bytes holding the input), the stack
 /// location's parameters, and the IRP's reference on the file object.
@@ -39,6 +55,7 @@ fn build_device_control(
     code: u32,
     input: &[u8],
     output_len: usize,
+    requestor_mode: i8,
 ) -> Result<usize, nt::NTSTATUS> {
     let input_len = u32::try_from(input.len()).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
     let output_len_u32 = u32::try_from(output_len).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
@@ -71,7 +88,7 @@ fn build_device_control(
         device,
         file,
         thread,
-        USER_MODE,
+        requestor_mode,
         stack,
     );
     let mut flags = if synchronous { IRP_SYNCHRONOUS_API } else { 0 };
@@ -120,14 +137,15 @@ fn build_device_control(
 /// Sends `IRP_MJ_DEVICE_CONTROL` on `handle` of the current process, as `NtDeviceIoControlFile`
 /// from user mode. With `dispatch_in`, the driver's dispatch routine runs in that process and
 /// thread instead of the requestor's (a request forwarded by a worker thread or another
-/// driver): `IoGetRequestorProcess` still names the requestor.
+/// driver): `IoGetRequestorProcess` still names the requestor. With `delivery.cancelled` the
+/// IRP arrives already cancelled.
 pub fn device_control(
     machine: &Arc<Machine>,
     handle: u64,
     code: u32,
     input: &[u8],
     output_len: usize,
-    dispatch_in: Option<(usize, usize)>,
+    delivery: Delivery,
 ) -> Result<Outcome, nt::NTSTATUS> {
     let context = context()?;
     if u32::try_from(input.len()).is_err() || u32::try_from(output_len).is_err() {
@@ -168,9 +186,18 @@ pub fn device_control(
         code,
         input,
         output_len,
+        if delivery.from_kernel {
+            KERNEL_MODE
+        } else {
+            USER_MODE
+        },
     )?;
     drop(state);
-    let elsewhere = dispatch_in.map(|(process, thread)| {
+    if delivery.cancelled {
+        // SAFETY: the IRP was just built and is not dispatched yet.
+        unsafe { fields::set_cancel(irp) };
+    }
+    let elsewhere = delivery.dispatch_in.map(|(process, thread)| {
         context::enter(Context {
             process,
             thread,

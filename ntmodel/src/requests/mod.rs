@@ -13,5 +13,5 @@ pub use cancel::{acquire_cancel_lock, cancel, release_cancel_lock};
 pub use cleanup_close::{close_handle, run_deferred_now};
 pub use completion::complete;
 pub use create::{OpenRequest, open};
-pub use device_control::{Outcome, device_control};
+pub use device_control::{Delivery, Outcome, device_control};
 pub use settle::settle;

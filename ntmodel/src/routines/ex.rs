@@ -4,17 +4,31 @@
 //! list's wrapper (`crate::exports`) with the caller's context; the exports' contracts (their
 //! `# Safety` sections) are documented there, once.
 use super::{bad_parameter, require_dispatch_or_below, require_passive, routine_address};
+use crate::consts::status_bits;
 use crate::machine::context::{self, Context};
-use crate::pool::{FreeError, tag_text};
+use crate::pool::{AllocateError, FreeError, tag_text};
 use crate::unicode::read_unicode;
 use crate::verifier::codes;
 use nt_bindings as nt;
 use std::ffi::CStr;
 
-fn allocate(context: &Context, routine: &str, size: usize, tag: u32, zeroed: bool) -> nt::PVOID {
+/// How an allocation pays and fails.
+#[derive(Clone, Copy)]
+struct Request {
+    size: usize,
+    tag: u32,
+    zeroed: bool,
+    /// Charged to the current process's pool quota.
+    quota: bool,
+    /// A failure raises an exception (which no driver code here handles) instead of NULL.
+    raise: bool,
+}
+
+fn allocate(context: &Context, routine: &str, request: Request) -> nt::PVOID {
     if !require_dispatch_or_below(context, routine) {
         return std::ptr::null_mut();
     }
+    let Request { size, tag, .. } = request;
     let mut state = context.machine.lock();
     if size == 0 {
         state.verifier.stop(
@@ -32,10 +46,33 @@ fn allocate(context: &Context, routine: &str, size: usize, tag: u32, zeroed: boo
         );
         return std::ptr::null_mut();
     }
-    state.pool.allocate(size, tag, zeroed, context.origin()) as nt::PVOID
+    let charge_to = request.quota.then_some(context.process);
+    match state
+        .pool
+        .allocate(size, tag, request.zeroed, context.origin(), charge_to)
+    {
+        Ok(address) => address as nt::PVOID,
+        Err(error) => {
+            if request.raise {
+                let (status, why) = match error {
+                    AllocateError::QuotaExceeded => {
+                        (nt::STATUS_QUOTA_EXCEEDED, "pool quota exceeded")
+                    }
+                    AllocateError::Simulated => (nt::STATUS_INSUFFICIENT_RESOURCES, "no pool"),
+                };
+                state.verifier.stop(
+                    codes::KMODE_EXCEPTION_NOT_HANDLED,
+                    [status_bits(status), 0, 0, 0],
+                    format!("{routine} raised {status:#010x} ({why}) and no handler caught it"),
+                );
+            }
+            std::ptr::null_mut()
+        }
+    }
 }
 
-/// `ExAllocatePool2`: zeroed unless `POOL_FLAG_UNINITIALIZED`.
+/// `ExAllocatePool2`: zeroed unless `POOL_FLAG_UNINITIALIZED`; charged to the current
+/// process with `POOL_FLAG_USE_QUOTA`.
 pub fn ExAllocatePool2(
     context: &Context,
     Flags: nt::ULONG64,
@@ -54,9 +91,13 @@ pub fn ExAllocatePool2(
     allocate(
         context,
         "ExAllocatePool2",
-        size,
-        Tag,
-        Flags & nt::POOL_FLAG_UNINITIALIZED == 0,
+        Request {
+            size,
+            tag: Tag,
+            zeroed: Flags & nt::POOL_FLAG_UNINITIALIZED == 0,
+            quota: Flags & nt::POOL_FLAG_USE_QUOTA != 0,
+            raise: Flags & nt::POOL_FLAG_RAISE_ON_FAILURE != 0,
+        },
     )
 }
 
@@ -69,7 +110,39 @@ pub fn ExAllocatePoolWithTag(
 ) -> nt::PVOID {
     let _ = PoolType;
     let size = usize::try_from(NumberOfBytes).unwrap_or(usize::MAX);
-    allocate(context, "ExAllocatePoolWithTag", size, Tag, false)
+    allocate(
+        context,
+        "ExAllocatePoolWithTag",
+        Request {
+            size,
+            tag: Tag,
+            zeroed: false,
+            quota: false,
+            raise: false,
+        },
+    )
+}
+
+/// `ExAllocatePoolWithQuotaTag`: not zeroed; charged to the current process; a failure
+/// raises unless the pool type has `POOL_QUOTA_FAIL_INSTEAD_OF_RAISE`.
+pub fn ExAllocatePoolWithQuotaTag(
+    context: &Context,
+    PoolType: nt::POOL_TYPE,
+    NumberOfBytes: nt::SIZE_T,
+    Tag: nt::ULONG,
+) -> nt::PVOID {
+    let size = usize::try_from(NumberOfBytes).unwrap_or(usize::MAX);
+    allocate(
+        context,
+        "ExAllocatePoolWithQuotaTag",
+        Request {
+            size,
+            tag: Tag,
+            zeroed: false,
+            quota: true,
+            raise: PoolType & nt::POOL_QUOTA_FAIL_INSTEAD_OF_RAISE == 0,
+        },
+    )
 }
 
 /// `ExFreePoolWithTag`: BAD_POOL_CALLER on a double free, a wrong tag or a foreign address;

@@ -8,6 +8,8 @@ pub const INVALID_KERNEL_HANDLE: u32 = 0x93;
 pub const MULTIPLE_IRP_COMPLETE_REQUESTS: u32 = 0x44;
 /// `BAD_POOL_CALLER`.
 pub const BAD_POOL_CALLER: u32 = 0xC2;
+/// KMODE_EXCEPTION_NOT_HANDLED: kernel code raised an exception nobody handled.
+pub const KMODE_EXCEPTION_NOT_HANDLED: u32 = 0x1E;
 /// `DRIVER_VERIFIER_IOMANAGER_VIOLATION`.
 pub const DRIVER_VERIFIER_IOMANAGER_VIOLATION: u32 = 0xC9;
 /// `IRQL_GT_ZERO_AT_SYSTEM_SERVICE`: back to user mode at raised IRQL.

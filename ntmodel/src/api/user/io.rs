@@ -3,7 +3,7 @@
 use super::{FileOpen, IoOutcome, PendingIrp, Process};
 use crate::consts::USER_MODE;
 use crate::origin::Origin;
-use crate::requests::{self, OpenRequest, Outcome};
+use crate::requests::{self, Delivery, OpenRequest, Outcome};
 use nt_bindings as nt;
 
 impl Process {
@@ -77,7 +77,43 @@ impl Process {
     /// access for the code's required access) is `Done` with that status.
     #[must_use]
     pub fn ioctl(&self, handle: u64, code: u32, input: &[u8], output_len: usize) -> IoOutcome {
-        self.device_control(handle, code, input, output_len, None)
+        self.device_control(handle, code, input, output_len, Delivery::default())
+    }
+
+    /// As [`Process::ioctl`], but the IRP is already cancelled when the driver's dispatch
+    /// routine sees it (`Irp->Cancel` TRUE, no cancel routine called): `CancelIoEx` from
+    /// another thread, or this thread's exit, won the race with the dispatch.
+    #[must_use]
+    pub fn ioctl_cancelled_before_dispatch(
+        &self,
+        handle: u64,
+        code: u32,
+        input: &[u8],
+        output_len: usize,
+    ) -> IoOutcome {
+        let delivery = Delivery {
+            cancelled: true,
+            ..Delivery::default()
+        };
+        self.device_control(handle, code, input, output_len, delivery)
+    }
+
+    /// As [`Process::ioctl`], but sent by a driver running in this process's context, so the
+    /// IRP's `RequestorMode` is KernelMode (`IoBuildDeviceIoControlRequest` and
+    /// `IoCallDriver` on the device's file object).
+    #[must_use]
+    pub fn ioctl_from_kernel(
+        &self,
+        handle: u64,
+        code: u32,
+        input: &[u8],
+        output_len: usize,
+    ) -> IoOutcome {
+        let delivery = Delivery {
+            from_kernel: true,
+            ..Delivery::default()
+        };
+        self.device_control(handle, code, input, output_len, delivery)
     }
 
     /// As [`Process::ioctl`], but the driver's dispatch routine runs in `other`'s process and
@@ -97,7 +133,10 @@ impl Process {
             code,
             input,
             output_len,
-            Some((other.eprocess, other.ethread)),
+            Delivery {
+                dispatch_in: Some((other.eprocess, other.ethread)),
+                ..Delivery::default()
+            },
         )
     }
 
@@ -107,17 +146,12 @@ impl Process {
         code: u32,
         input: &[u8],
         output_len: usize,
-        dispatch_in: Option<(usize, usize)>,
+        delivery: Delivery,
     ) -> IoOutcome {
         self.call(
             "NtDeviceIoControlFile",
             |inner, _| match requests::device_control(
-                inner,
-                handle,
-                code,
-                input,
-                output_len,
-                dispatch_in,
+                inner, handle, code, input, output_len, delivery,
             ) {
                 Ok(Outcome::Done(result)) => IoOutcome::Done {
                     status: result.status,

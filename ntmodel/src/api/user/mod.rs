@@ -11,6 +11,7 @@ mod handles;
 mod io;
 mod launch;
 mod objects;
+mod quota;
 mod sync;
 mod waits;
 
