@@ -183,7 +183,7 @@ stage "negative controls (a copy of $wdk_backend with a known mistake)"
 control "object type read without *" E0308 \
     'unsafe { *variable }' 'unsafe { variable }'
 control "blocklisted ExAllocatePoolWithTag" E0425 \
-    'ExAllocatePool2(POOL_FLAG_NON_PAGED, size, tag)' 'ExAllocatePoolWithTag(0, size, tag)'
+    'ExAllocatePool2(flags, size, tag)' 'ExAllocatePoolWithTag(0, size, tag)'
 
 stage "cargo clippy -p $check_package, the cross-built backend (x86_64-pc-windows-msvc)"
 debian clippy "${driver[@]}" -- -D warnings

@@ -25,6 +25,24 @@ pub struct HandleGuard {
 /// One open of the device: its registrations.
 pub struct Open<'dev> {
     pub(crate) notify: NotifyTable<'dev>,
+    _counted: Counted<'dev>,
+}
+
+/// An open counted in [`Stats`] for as long as it exists: however the open ends (closed,
+/// or dropped because its state could not be stored), it is uncounted exactly once.
+struct Counted<'dev>(&'dev Stats);
+
+impl<'dev> Counted<'dev> {
+    fn new(stats: &'dev Stats) -> Self {
+        stats.opened();
+        Self(stats)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.closed();
+    }
 }
 
 const NOTIFY_TAGS: NotifyTags = NotifyTags {
@@ -40,10 +58,11 @@ impl Driver for HandleGuard {
     const OPEN_TAG: u32 = u32::from_le_bytes(*b"HgOp");
 
     fn start(pool: Pool, registry_path: RegistryPath<'_>) -> NtResult<Self> {
-        let quota = config::registrations_per_open(registry_path);
+        let limits = config::Limits::read(registry_path);
         log!(
-            "loaded: {} registrations per open; ExAllocatePool2 {}",
-            quota,
+            "loaded: {} registrations per open, {} on the device; ExAllocatePool2 {}",
+            limits.per_open,
+            limits.device,
             if pool.has_allocate_pool2() {
                 "found"
             } else {
@@ -52,9 +71,9 @@ impl Driver for HandleGuard {
         );
         Ok(Self {
             stats: Stats::default(),
-            counters: NotifyCounters::default(),
+            counters: NotifyCounters::new(u64::from(limits.device)),
             pool,
-            quota,
+            quota: limits.per_open as usize,
         })
     }
 
@@ -64,9 +83,10 @@ impl Driver for HandleGuard {
             self.stats.refused(Refusal::NamespaceOpen);
             return Err(NtError::OBJECT_NAME_NOT_FOUND);
         }
-        let notify = NotifyTable::new(self.pool, NOTIFY_TAGS, self.quota, &self.counters)?;
-        self.stats.opened();
-        Ok(Open { notify })
+        Ok(Open {
+            notify: NotifyTable::new(self.pool, NOTIFY_TAGS, self.quota, &self.counters),
+            _counted: Counted::new(&self.stats),
+        })
     }
 
     fn cleanup<'dev>(&'dev self, open: &Open<'dev>) {
@@ -74,8 +94,8 @@ impl Driver for HandleGuard {
     }
 
     fn close<'dev>(&'dev self, open: Open<'dev>) {
+        // Its registrations are cancelled and its open uncounted.
         drop(open);
-        self.stats.closed();
     }
 
     fn device_control<'dev>(&'dev self, open: &Open<'dev>, irp: Irp) -> Dispatched {

@@ -23,6 +23,7 @@ impl Failure {
     pub fn from_handle(handle: UserHandle, error: RequestorError) -> Self {
         match error {
             RequestorError::WrongContext => Self::wrong_context(),
+            RequestorError::KernelRequestor => Self::kernel_requestor(),
             RequestorError::Status(status) => {
                 let reason = match status {
                     NtError::OBJECT_TYPE_MISMATCH => Refusal::WrongType,
@@ -40,6 +41,11 @@ impl Failure {
     /// Not running in the requesting process: handle values cannot be interpreted.
     pub fn wrong_context() -> Self {
         Self::Audited(Refusal::WrongContext, NtError::INVALID_DEVICE_REQUEST)
+    }
+
+    /// A request from kernel mode for what only a user-mode caller can be given.
+    pub fn kernel_requestor() -> Self {
+        Self::Audited(Refusal::KernelRequestor, NtError::INVALID_DEVICE_REQUEST)
     }
 
     /// A malformed input field.
@@ -61,7 +67,10 @@ impl Failure {
 impl From<InsertError> for Failure {
     fn from(error: InsertError) -> Self {
         match error {
-            InsertError::Quota => Self::Audited(Refusal::Quota, error.error()),
+            InsertError::Quota | InsertError::DeviceLimit => {
+                Self::Audited(Refusal::Quota, error.error())
+            }
+            InsertError::WrongContext => Self::wrong_context(),
             InsertError::Closing | InsertError::NoMemory => Self::Status(error.error()),
         }
     }
@@ -72,6 +81,7 @@ impl From<RequestorError> for Failure {
     fn from(error: RequestorError) -> Self {
         match error {
             RequestorError::WrongContext => Self::wrong_context(),
+            RequestorError::KernelRequestor => Self::kernel_requestor(),
             RequestorError::Status(status) => Self::Status(status),
         }
     }

@@ -1,9 +1,12 @@
 //! The driver's cost, measured by the model's pool accounting and kept by budget.
 //!
-//! Budgets (issue 9): one registration costs exactly one non-paged allocation of at most the
-//! size of the record Microsoft's C event sample keeps (LIST_ENTRY, event/IRP pointer, KDPC,
-//! KTIMER, file object pointer); signalling, GET_INFO and every refusal allocate nothing;
-//! pool grows linearly with registrations and an open's cleanup touches only its own records.
+//! Budgets: an open that never registers costs one small allocation; its first registration
+//! adds its table (two allocations, kept until close); each registration costs exactly one
+//! non-paged allocation of at most the size of the record Microsoft's C event sample keeps
+//! (LIST_ENTRY, event/IRP pointer, KDPC, KTIMER, file object pointer); all of it is charged
+//! to the process that asked (tests/pool_quota.rs); signalling, GET_INFO and every refusal
+//! allocate nothing; pool grows linearly with registrations and an open's cleanup touches
+//! only its own records.
 mod support;
 
 use handleguard_protocol::{
@@ -50,21 +53,37 @@ fn a_registration_is_one_allocation_no_larger_than_the_c_samples_record() {
     const { assert!(C_SAMPLE_RECORD == 160) };
     const { assert!(RECORD_SIZE <= C_SAMPLE_RECORD) };
     let kernel = boot();
-    let (alice, device) = client(&kernel, "alice");
+    let alice = kernel.create_process("hgctl.exe", User::new("alice"));
     let event = alice.create_event(
         nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
         EventKind::Notification,
         false,
     );
-    let before = pool_totals(&kernel);
+    let start = pool_totals(&kernel);
+    let device = alice
+        .open(DEVICE, nt::GENERIC_READ | nt::GENERIC_WRITE)
+        .expect("the device opens");
+    let opened = pool_totals(&kernel);
+    assert_eq!(opened.0 - start.0, 1, "an open is one allocation");
     register(&alice, device, event, 10).expect("registered");
-    let after = pool_totals(&kernel);
+    let first = pool_totals(&kernel);
     assert_eq!(
-        (after.0 - before.0, after.1 - before.1),
+        first.0 - opened.0,
+        3,
+        "the first registration adds the table"
+    );
+    register(&alice, device, event, 10).expect("registered");
+    let second = pool_totals(&kernel);
+    assert_eq!(
+        (second.0 - first.0, second.1 - first.1),
         (1, RECORD_SIZE as u64)
     );
     println!(
-        "one registration: 1 allocation of {RECORD_SIZE} bytes (C sample record: {C_SAMPLE_RECORD} bytes)"
+        "an open: 1 allocation of {} bytes; its table: 2 allocations of {} bytes, at the first \
+         registration; one registration: 1 allocation of {RECORD_SIZE} bytes (C sample record: \
+         {C_SAMPLE_RECORD} bytes)",
+        opened.1 - start.1,
+        first.1 - opened.1 - RECORD_SIZE as u64
     );
     unload_clean(&kernel, &[&alice]);
 }
@@ -118,8 +137,11 @@ fn signalling_get_info_and_refusals_allocate_nothing() {
 fn pool_grows_linearly_and_cleanup_of_one_open_touches_only_its_own_records() {
     const OPENS: usize = 20;
     const PER_OPEN: u32 = 250;
-    let kernel =
-        boot_with(|k| k.set_registry_dword(PARAMETERS, "MaxRegistrationsPerOpen", PER_OPEN));
+    let kernel = boot_with(|k| {
+        k.set_registry_dword(PARAMETERS, "MaxRegistrationsPerOpen", PER_OPEN);
+        // The device-wide cap (4096 by default) above the 20 x 250 of this test.
+        k.set_registry_dword(PARAMETERS, "MaxRegistrations", 5_000);
+    });
     let alice = kernel.create_process("hgctl.exe", User::new("alice"));
     let event = alice.create_event(
         nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
@@ -137,8 +159,8 @@ fn pool_grows_linearly_and_cleanup_of_one_open_touches_only_its_own_records() {
     }
     assert_eq!(
         kernel.pool_outstanding() - base,
-        OPENS * PER_OPEN as usize,
-        "one allocation per registration"
+        OPENS * PER_OPEN as usize + 2 * OPENS,
+        "one allocation per registration, and each open's table"
     );
     assert_eq!(
         info(&alice, devices[0]).registrations_active,

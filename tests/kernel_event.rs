@@ -138,3 +138,31 @@ fn malformed_kernel_event_requests_are_refused() {
     );
     unload_clean(&kernel, &[&alice]);
 }
+
+#[test]
+fn a_kernel_mode_requestor_is_given_no_user_handle() {
+    let kernel = boot();
+    let (alice, device) = client(&kernel, "alice");
+    let handles_before = alice.handles();
+    let mut input = vec![0u8; <KernelEventRequest as handleguard_protocol::Message>::SIZE];
+    handleguard_protocol::Message::write_to(
+        &KernelEventRequest {
+            due_ms: 0,
+            reserved: 0,
+        },
+        &mut input,
+    )
+    .expect("fits");
+
+    let outcome = alice.ioctl_from_kernel(device, CREATE, &input, 16);
+
+    assert_eq!(outcome.status(), nt::STATUS_INVALID_DEVICE_REQUEST);
+    assert_eq!(
+        alice.handles(),
+        handles_before,
+        "no handle planted in the process"
+    );
+    assert_eq!(refusals(&alice, device, Refusal::KernelRequestor), 1);
+    assert_eq!(info(&alice, device).registrations_active, 0);
+    unload_clean(&kernel, &[&alice]);
+}

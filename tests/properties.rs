@@ -182,6 +182,8 @@ fn op() -> impl Strategy<Value = Op> {
                 via,
                 req
             }),
+        2 => (p, device(), req())
+            .prop_map(|(p, device, req)| Op::IoctlCancelled { p, device, req }),
         2 => (p, handle()).prop_map(|(p, handle)| Op::Close { p, handle }),
         1 => (p, handle()).prop_map(|(p, handle)| Op::SetEvent { p, handle }),
         2 => (p, any::<u8>()).prop_map(|(p, event)| Op::Observe { p, event }),

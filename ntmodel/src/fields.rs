@@ -102,6 +102,15 @@ pub unsafe fn set_cancel(irp: usize) {
     flag.store(1, Ordering::Release);
 }
 
+/// Sets `Irp->RequestorMode`.
+///
+/// # Safety
+/// `irp` is a live IRP allocated by the model and not dispatched yet.
+pub unsafe fn set_requestor_mode(irp: usize, mode: i8) {
+    // SAFETY: RequestorMode is a CCHAR of a live IRP nobody else uses yet.
+    unsafe { at::<i8>(irp, offset_of!(nt::IRP, RequestorMode)).write(mode) };
+}
+
 /// Sets `Irp->CancelIrql`.
 ///
 /// # Safety

@@ -16,7 +16,7 @@ pub use codes::*;
 pub use wire::*;
 
 /// Version of this protocol, returned by `IOCTL_HANDLEGUARD_GET_INFO`.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The device's NT name.
 pub const DEVICE_NT_NAME: &str = "\\Device\\HandleGuard";

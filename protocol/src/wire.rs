@@ -170,6 +170,9 @@ pub enum Refusal {
     CallerAccessDenied = 9,
     /// A file handle opened for asynchronous I/O; inspection needs a synchronous one.
     AsynchronousFile = 10,
+    /// A request from kernel mode (another driver) for what only a user-mode caller can be
+    /// given: a handle in its process (`STATUS_INVALID_DEVICE_REQUEST`).
+    KernelRequestor = 11,
 }
 
 impl Refusal {
@@ -186,6 +189,7 @@ impl Refusal {
         Refusal::NamespaceOpen,
         Refusal::CallerAccessDenied,
         Refusal::AsynchronousFile,
+        Refusal::KernelRequestor,
     ];
 
     /// Index of this reason in [`InfoReply::refusals`].
@@ -209,16 +213,17 @@ impl Refusal {
             Refusal::NamespaceOpen => "namespace_open",
             Refusal::CallerAccessDenied => "caller_access_denied",
             Refusal::AsynchronousFile => "asynchronous_file",
+            Refusal::KernelRequestor => "kernel_requestor",
         }
     }
 }
 
 /// Number of [`Refusal`] reasons.
-pub const REFUSAL_KINDS: usize = 11;
+pub const REFUSAL_KINDS: usize = 12;
 
 wire_struct! {
     /// Reply of `IOCTL_HANDLEGUARD_GET_INFO`.
-    pub struct InfoReply [136] {
+    pub struct InfoReply [144] {
         /// [`crate::PROTOCOL_VERSION`].
         pub version: u32,
         /// Number of entries in `refusals` ([`REFUSAL_KINDS`]).

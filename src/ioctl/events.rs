@@ -12,6 +12,7 @@ use wdm_safe::access::{Access, Event};
 use wdm_safe::handle::UserHandle;
 use wdm_safe::irp::Written;
 use wdm_safe::notify::Notification;
+use wdm_safe::pool::Charge;
 use wdm_safe::slots::SlotKey;
 
 /// `IOCTL_HANDLEGUARD_REGISTER_EVENT`. IRQL: PASSIVE_LEVEL, requestor's context.
@@ -38,9 +39,10 @@ fn signal_event(
             Access::<Event>::SYNCHRONIZE | Access::<Event>::MODIFY_STATE,
         )
         .map_err(|error| Failure::from_handle(handle, error))?;
+    let charge = Charge::requestor(request.irp())?;
     let key = open
         .notify
-        .insert(Notification::SignalEvent(event), Some(wire.due_ms))?;
+        .insert(Notification::SignalEvent(event), Some(wire.due_ms), charge)?;
     request.reply(&RegisterEventReply { id: key.to_wire() })
 }
 

@@ -13,6 +13,7 @@ use wdm_safe::access::{Access, Event};
 use wdm_safe::handle::KernelHandle;
 use wdm_safe::irp::Written;
 use wdm_safe::notify::Notification;
+use wdm_safe::pool::Charge;
 use wdm_safe::slots::SlotKey;
 
 /// `IOCTL_HANDLEGUARD_CREATE_KERNEL_EVENT`. IRQL: PASSIVE_LEVEL, requestor's context.
@@ -22,6 +23,11 @@ pub fn create(open: &Open<'_>, request: &mut Request) -> Result<Reply, Failure> 
         return Err(Failure::bad_input());
     }
     request.expect_room_for::<KernelEventReply>()?;
+    if !request.irp().from_user_mode() {
+        // The handle is made for user mode: a driver calling in gets none planted in
+        // whatever process it runs in.
+        return Err(Failure::kernel_requestor());
+    }
     if !request.irp().in_requestor_context() {
         return Err(Failure::wrong_context());
     }
@@ -34,7 +40,10 @@ pub fn create(open: &Open<'_>, request: &mut Request) -> Result<Reply, Failure> 
     };
     let due = (due_ms != 0).then_some(due_ms);
     let for_user = event.clone();
-    let key = open.notify.insert(Notification::KernelEvent(event), due)?;
+    let charge = Charge::requestor(request.irp())?;
+    let key = open
+        .notify
+        .insert(Notification::KernelEvent(event), due, charge)?;
     let user_handle = match for_user.open_for_requestor(request.irp()) {
         Ok(handle) => handle,
         Err(error) => {

@@ -62,11 +62,16 @@ impl Runner {
             .filter(|slot| slot.reg.is_some_and(|reg| reg.due.is_some()))
             .count();
         let live_opens = self.opens.iter().filter(|open| open.live).count();
+        let live_tables = self
+            .opens
+            .iter()
+            .filter(|open| open.live && open.table)
+            .count();
         self.expect_eq(&self.kernel.armed_timers(), &armed, "timers armed");
         self.expect_eq(
             &self.kernel.pool_outstanding(),
-            &(3 * live_opens + live_regs),
-            "driver pool outstanding (3 per open, 1 per registration)",
+            &(live_opens + 2 * live_tables + live_regs),
+            "driver pool outstanding (1 per open, 2 per table, 1 per registration)",
         );
         self.expect_eq(
             &self.kernel.system_handle_values(),

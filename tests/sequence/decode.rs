@@ -257,7 +257,12 @@ impl Bytes<'_> {
                     _ => self.u16(),
                 },
             },
-            14 => Op::Cancel { irp: self.u8() },
+            14 if self.u8().is_multiple_of(2) => Op::Cancel { irp: self.u8() },
+            14 => Op::IoctlCancelled {
+                p,
+                device: self.device(),
+                req: self.req(),
+            },
             _ => Op::Exit { p },
         }
     }

@@ -397,6 +397,10 @@ impl Runner {
                 ))
             }
             1 => {
+                // Its pool is charged to the requestor, in its context.
+                if !same {
+                    return Err(wrong_context());
+                }
                 let (slot, _) = self.insert(open, What::Irp(usize::MAX), Some(wire.due_ms))?;
                 Ok(Expect::Pending { open, slot })
             }

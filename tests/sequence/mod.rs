@@ -217,6 +217,9 @@ pub enum Op {
         via: Option<u8>,
         req: Req,
     },
+    /// A device-control request whose IRP is already cancelled when the driver sees it
+    /// (`CancelIoEx` or the thread's exit won the race with the dispatch).
+    IoctlCancelled { p: u8, device: HandlePick, req: Req },
     /// `NtClose`.
     Close { p: u8, handle: HandlePick },
     /// `NtSetEvent`.

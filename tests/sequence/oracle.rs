@@ -88,6 +88,9 @@ pub(super) struct Slot {
 #[derive(Debug)]
 pub(super) struct Open {
     pub(super) live: bool,
+    /// Whether the driver allocated the open's table (two blocks): at its first registration
+    /// attempt that reached the table, kept until close.
+    pub(super) table: bool,
     pub(super) slots: Vec<Slot>,
     /// Free slots; the last is the head of the driver's free list.
     pub(super) free: Vec<usize>,
@@ -279,6 +282,7 @@ impl Runner {
         self.counters.opens += 1;
         self.opens.push(Open {
             live: true,
+            table: false,
             slots: (0..self.quota)
                 .map(|_| Slot {
                     generation: 0,
@@ -389,6 +393,7 @@ impl Runner {
         what: What,
         due_ms: Option<u32>,
     ) -> Result<(usize, u64), Fail> {
+        self.opens[open].table = true;
         let Some(slot) = self.opens[open].free.pop() else {
             return Err(Fail::Refused(Refusal::Quota, nt::STATUS_QUOTA_EXCEEDED));
         };
@@ -417,6 +422,18 @@ impl Runner {
         entry.generation = entry.generation.wrapping_add(1);
         self.opens[open].free.push(slot);
         reg
+    }
+
+    /// A pended registration the driver found cancelled at dispatch: completed at once,
+    /// counted cancelled; its slot was never filled, so its key is not spent.
+    pub(super) fn withdraw(&mut self, open: usize, slot: usize) {
+        let entry = &mut self.opens[open].slots[slot];
+        let reg = entry.reg.take().expect("the registration just inserted");
+        self.opens[open].free.push(slot);
+        self.opens[open].issued.retain(|key| *key != reg.key);
+        self.issued.retain(|key| *key != reg.key);
+        self.counters.active -= 1;
+        self.counters.cancelled += 1;
     }
 
     /// Unregister, cleanup or cancel: the registration is gone, counted cancelled.

@@ -11,6 +11,15 @@ use nt_bindings as nt;
 use ntmodel::constants::{CURRENT_PROCESS, CURRENT_THREAD};
 use ntmodel::{EventKind, FileOpen, IoOutcome};
 
+/// How a step's request reaches the driver.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Send {
+    /// Dispatched where `via` says ([`Runner::send`]).
+    Via(Option<u8>),
+    /// In the requestor's context, already cancelled.
+    Cancelled,
+}
+
 impl Runner {
     /// Runs one operation and checks what it returns.
     pub(super) fn step(&mut self, op: &Op) {
@@ -53,7 +62,12 @@ impl Runner {
                 device,
                 via,
                 req,
-            } => self.in_process(*p, |runner, proc| runner.ioctl(proc, *device, *via, req)),
+            } => self.in_process(*p, |runner, proc| {
+                runner.ioctl(proc, *device, Send::Via(*via), req);
+            }),
+            Op::IoctlCancelled { p, device, req } => self.in_process(*p, |runner, proc| {
+                runner.ioctl(proc, *device, Send::Cancelled, req);
+            }),
             Op::Close { p, handle } => {
                 self.in_process(*p, |runner, proc| runner.close(proc, *handle));
             }
@@ -243,7 +257,7 @@ impl Runner {
     /// A device-control request on `device`, dispatched in the requestor's context or, with
     /// `via`, in another; its outcome compared with what the I/O manager and the driver must
     /// do with the bytes. Timers due by then fire.
-    fn ioctl(&mut self, proc: usize, device: HandlePick, via: Option<u8>, req: &Req) {
+    fn ioctl(&mut self, proc: usize, device: HandlePick, how: Send, req: &Req) {
         let device = self.handle_value(proc, device, |kind| matches!(kind, Kind::Device { .. }));
         let open_of_device = self.procs[proc]
             .handles
@@ -253,11 +267,26 @@ impl Runner {
                 _ => None,
             });
         let (code, input, out_len) = self.build(proc, open_of_device, req);
-        let (same, outcome) = self.send(proc, via, device, code, &input, out_len);
+        let (same, outcome) = match how {
+            Send::Via(via) => self.send(proc, via, device, code, &input, out_len),
+            Send::Cancelled => (
+                true,
+                self.procs[proc]
+                    .process
+                    .ioctl_cancelled_before_dispatch(device, code, &input, out_len),
+            ),
+        };
         let what = format!("IOCTL {code:#x} ({} bytes in, {out_len} out)", input.len());
         let expect = match self.io_manager(proc, device, code) {
             Err(status) => Expect::Done(status, Vec::new()),
-            Ok(open) => self.driver(proc, open, same, code, &input, out_len),
+            Ok(open) => match self.driver(proc, open, same, code, &input, out_len) {
+                // The driver sees Irp->Cancel as it pends: completed at once, no slot taken.
+                Expect::Pending { open, slot } if how == Send::Cancelled => {
+                    self.withdraw(open, slot);
+                    Expect::Done(nt::STATUS_CANCELLED, Vec::new())
+                }
+                expect => expect,
+            },
         };
         self.compare(proc, &what, expect, outcome);
         self.fire_due();

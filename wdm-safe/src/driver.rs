@@ -2,12 +2,13 @@
 //! safe [`Driver`] trait on the other.
 //!
 //! The driver's state lives in its control device's extension (no globals); each open's state
-//! ([`Driver::Open`]) in `FileObject->FsContext`, in pool charged to nobody but the driver.
+//! ([`Driver::Open`]) in `FileObject->FsContext`, in pool charged to the opening process's
+//! quota.
 //! The device is created with `FILE_DEVICE_SECURE_OPEN` so its ACL also guards names under it.
 //! A driver names its type once, in [`driver_entry!`](crate::driver_entry).
 use crate::ffi;
 use crate::irp::{Dispatched, Irp, Written};
-use crate::pool::{Pool, PoolBox};
+use crate::pool::{Charge, Pool, PoolBox};
 use crate::registry::RegistryPath;
 use crate::status::{NtError, NtResult, NtStatus};
 use crate::unicode::UnicodeStr;
@@ -37,7 +38,9 @@ pub trait Driver: Sized + Sync + 'static {
     /// Any status fails the load.
     fn start(pool: Pool, registry_path: RegistryPath<'_>) -> NtResult<Self>;
 
-    /// `IRP_MJ_CREATE`: accept an open (its state) or refuse it.
+    /// `IRP_MJ_CREATE`: accept an open (its state) or refuse it. The state is then moved into
+    /// pool charged to the opener; if that fails, it is dropped and the open fails with
+    /// `STATUS_INSUFFICIENT_RESOURCES` (so whatever it counts must be undone by its `Drop`).
     ///
     /// # Errors
     /// The status the open fails with.
@@ -259,10 +262,13 @@ unsafe extern "C" fn dispatch_create<D: Driver>(
         Ok(parts) => parts,
         Err(status) => return status,
     };
-    let opened = state
-        .driver
-        .create(&irp)
-        .and_then(|open| PoolBox::new(&state.pool, D::OPEN_TAG, open));
+    let opened = match Charge::requestor(&irp) {
+        Ok(charge) => state
+            .driver
+            .create(&irp)
+            .and_then(|open| PoolBox::new(&state.pool, D::OPEN_TAG, open, charge)),
+        Err(_) => Err(NtError::INVALID_DEVICE_REQUEST),
+    };
     let dispatched = match opened {
         Ok(open) => {
             let file = irp.file_object();

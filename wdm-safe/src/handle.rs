@@ -30,6 +30,9 @@ pub enum RequestorError {
     /// The request is not being handled in the requesting process's context, so handle
     /// values and the caller's token cannot be interpreted.
     WrongContext,
+    /// The request came from kernel mode (another driver), and what it asks for only a
+    /// user-mode caller may be given: a handle in its process.
+    KernelRequestor,
     /// The kernel refused it with this status.
     Status(NtError),
 }
@@ -297,11 +300,19 @@ impl ObjectRef<Event> {
     /// (`ObOpenObjectByPointer(..., UserMode, ...)`): the user can wait on it, not set it.
     /// The handle is the user's; the driver keeps its own reference (guidance rule 4).
     ///
+    /// A request from kernel mode is refused: a handle made with UserMode in whatever process
+    /// that driver runs in would be a user-accessible handle planted there, and a kernel
+    /// caller wants a kernel handle, which this never makes.
+    ///
     /// IRQL: PASSIVE_LEVEL, in the requestor's context (checked).
     ///
     /// # Errors
-    /// [`RequestorError::WrongContext`], or the kernel's status.
+    /// [`RequestorError::KernelRequestor`], [`RequestorError::WrongContext`], or the kernel's
+    /// status.
     pub fn open_for_requestor(&self, irp: &Irp) -> Result<u64, RequestorError> {
+        if !irp.from_user_mode() {
+            return Err(RequestorError::KernelRequestor);
+        }
         if !irp.in_requestor_context() {
             return Err(RequestorError::WrongContext);
         }

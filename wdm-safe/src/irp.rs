@@ -94,6 +94,12 @@ impl Irp {
         self.raw().RequestorMode
     }
 
+    /// Whether the request came from user mode (`Irp->RequestorMode == UserMode`).
+    #[must_use]
+    pub fn from_user_mode(&self) -> bool {
+        self.requestor_mode() == ffi::typed::USER_MODE
+    }
+
     /// The IOCTL parameters (meaningful for `IRP_MJ_DEVICE_CONTROL` only).
     #[must_use]
     pub fn ioctl(&self) -> Ioctl {

@@ -3,7 +3,10 @@
 //!
 //! Each notification is one pool record holding a `KTIMER`, its `KDPC` and what to do when
 //! due, kept in a [`SlotTable`] whose capacity is the open's quota; keys are the table's
-//! generational [`SlotKey`]s.
+//! generational [`SlotKey`]s. The table is allocated at the first registration (an open that
+//! never registers costs nothing here), and table and records are charged to the process
+//! that registered ([`Charge`]). Device-wide [`NotifyCounters`] cap the registrations of
+//! every table together.
 //!
 //! # Who frees a record
 //! Under the table's spin lock, a record whose timer is armed may be taken out only by the
@@ -12,17 +15,20 @@
 //! DPC. For a pended IRP the cancel routine is a third party: whoever clears it with
 //! `IoSetCancelRoutine(NULL)` owns completion; when the cancel routine has already been
 //! called, the record is left for it. Dropping the table (at `IRP_MJ_CLOSE`) cancels what is
-//! left and flushes queued DPCs, so no DPC can outlive the table it points to.
+//! left and, if any of its timers reached its DPC (queued or run), flushes queued DPCs, so no
+//! DPC can outlive the table it points to. `KeFlushQueuedDpcs` waits for every processor, so
+//! a table whose timers were all cancelled in time (or never armed) skips it: none of its
+//! DPCs was ever queued.
 use crate::access::Event;
 use crate::ffi;
 use crate::irp::{Dispatched, Irp, PendingIrp};
 use crate::object::{Counted, ObjectRef};
-use crate::pool::{Pool, PoolBox, PoolSlice};
+use crate::pool::{Charge, Pool, PoolBox, PoolSlice};
 use crate::slots::{Slot, SlotKey, SlotTable};
 use crate::status::{NtError, NtResult};
 use crate::sync::SpinLock;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// What a registration does when due.
 pub enum Notification {
@@ -43,8 +49,7 @@ const _: () = assert!(
     "a registration must not cost more pool than the C sample's"
 );
 
-/// Device-wide registration counters.
-#[derive(Default)]
+/// Device-wide registration counters, and the cap on active registrations.
 pub struct NotifyCounters {
     /// Registrations waiting.
     pub active: AtomicU64,
@@ -52,6 +57,53 @@ pub struct NotifyCounters {
     pub fired: AtomicU64,
     /// Registrations cancelled.
     pub cancelled: AtomicU64,
+    /// The most registrations active at once, over every table.
+    limit: u64,
+}
+
+impl NotifyCounters {
+    /// Counters that allow at most `limit` active registrations.
+    #[must_use]
+    pub fn new(limit: u64) -> Self {
+        Self {
+            active: AtomicU64::new(0),
+            fired: AtomicU64::new(0),
+            cancelled: AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    /// Counts one more active registration, if the cap allows.
+    fn reserve(&self) -> Result<Reservation<'_>, InsertError> {
+        self.active
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |active| {
+                (active < self.limit).then_some(active + 1)
+            })
+            .map(|_| Reservation {
+                counters: Some(self),
+            })
+            .map_err(|_| InsertError::DeviceLimit)
+    }
+}
+
+/// One registration counted in `active` before it is inserted; uncounted again on drop
+/// unless [`Reservation::keep`] says it was inserted (its end then uncounts it).
+struct Reservation<'a> {
+    counters: Option<&'a NotifyCounters>,
+}
+
+impl Reservation<'_> {
+    fn keep(mut self) {
+        self.counters = None;
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if let Some(counters) = self.counters {
+            counters.active.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// A [`Notification`] as a record keeps it: references without their access.
@@ -91,6 +143,9 @@ struct Slots {
     records: Records,
     /// Set by cleanup: no new registration is accepted.
     closed: bool,
+    /// A timer of this table reached its DPC (it ran, or `KeCancelTimer` found it queued):
+    /// the table may be freed only after `KeFlushQueuedDpcs`.
+    dpc_reached: bool,
 }
 
 /// Pool tags of a table and of its records (as `poolmon` shows them).
@@ -105,11 +160,30 @@ pub struct NotifyTags {
 /// The notifications of one open, counted in device-wide counters that live for `'dev`.
 ///
 /// The value may move (into an open's state, out of it at close): what DPCs and cancel
-/// routines point at is its pool-allocated `Shared` part, which stays put until the table
-/// is dropped.
+/// routines point at is its pool-allocated `Shared` part, made at the first registration,
+/// which stays put until the table is dropped.
+///
+/// # Invariants
+/// `shared` is [`NO_TABLE`], [`CLOSED_WITHOUT_TABLE`], or the address of a `Shared<'dev>`
+/// from `PoolBox::into_raw` with `tags.table`, owned by this table; it changes only from
+/// `NO_TABLE` to one of the others.
 pub struct NotifyTable<'dev> {
-    shared: PoolBox<Shared<'dev>>,
+    shared: AtomicUsize,
+    pool: Pool,
+    tags: NotifyTags,
+    capacity: usize,
+    counters: &'dev NotifyCounters,
 }
+
+/// No registration yet: nothing allocated.
+const NO_TABLE: usize = 0;
+/// Cleaned up before any registration: none will be accepted.
+const CLOSED_WITHOUT_TABLE: usize = 1;
+
+const _: () = {
+    const fn shared_is_send_and_sync<T: Send + Sync>() {}
+    shared_is_send_and_sync::<Shared<'static>>();
+};
 
 /// The part of a table its records' DPCs and IRPs' cancel routines find by address.
 struct Shared<'dev> {
@@ -124,6 +198,10 @@ struct Shared<'dev> {
 pub enum InsertError {
     /// Every slot of the open's quota is in use.
     Quota,
+    /// The device has as many active registrations as it allows.
+    DeviceLimit,
+    /// Not in the requestor's context, where its pool quota can be charged.
+    WrongContext,
     /// The open is being cleaned up.
     Closing,
     /// No pool.
@@ -136,61 +214,131 @@ impl InsertError {
     pub fn error(self) -> NtError {
         match self {
             InsertError::Quota => NtError::QUOTA_EXCEEDED,
+            InsertError::DeviceLimit | InsertError::NoMemory => NtError::INSUFFICIENT_RESOURCES,
+            InsertError::WrongContext => NtError::INVALID_DEVICE_REQUEST,
             InsertError::Closing => NtError::DELETE_PENDING,
-            InsertError::NoMemory => NtError::INSUFFICIENT_RESOURCES,
         }
     }
 }
 
 impl<'dev> NotifyTable<'dev> {
-    /// A table with room for `capacity` notifications, allocated from `pool` now.
-    ///
-    /// IRQL: <= DISPATCH_LEVEL.
-    ///
-    /// # Errors
-    /// `STATUS_INSUFFICIENT_RESOURCES`.
+    /// A table with room for `capacity` notifications, allocated from `pool` at its first
+    /// registration.
+    #[must_use]
     pub fn new(
         pool: Pool,
         tags: NotifyTags,
         capacity: usize,
         counters: &'dev NotifyCounters,
-    ) -> NtResult<Self> {
-        let entries = PoolSlice::new(&pool, tags.table, capacity, |_| Slot::vacant())?;
+    ) -> Self {
+        Self {
+            shared: AtomicUsize::new(NO_TABLE),
+            pool,
+            tags,
+            capacity,
+            counters,
+        }
+    }
+
+    /// The allocated part, made now (paid by `charge`) if this is the first registration.
+    fn shared(&self, charge: Charge<'_>) -> Result<&Shared<'dev>, InsertError> {
+        if self.shared.load(Ordering::Acquire) == NO_TABLE {
+            let made = self.allocate(charge)?;
+            let address = PoolBox::into_raw(made) as usize;
+            let published = self.shared.compare_exchange(
+                NO_TABLE,
+                address,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+            if published.is_err() {
+                // Another registration, or cleanup, got there first: ours goes.
+                // SAFETY: `address` came from `into_raw` above and was never published.
+                drop(unsafe { PoolBox::from_raw(address as *mut Shared<'dev>, self.tags.table) });
+            }
+        }
+        self.published().ok_or(InsertError::Closing)
+    }
+
+    /// The allocated part, if there is one.
+    fn published(&self) -> Option<&Shared<'dev>> {
+        let address = self.shared.load(Ordering::Acquire);
+        if address == NO_TABLE || address == CLOSED_WITHOUT_TABLE {
+            return None;
+        }
+        // SAFETY: the invariant: a live Shared owned by this table, freed only by its Drop,
+        // which `&self` rules out.
+        unsafe { (address as *const Shared<'dev>).as_ref() }
+    }
+
+    fn allocate(&self, charge: Charge<'_>) -> Result<PoolBox<Shared<'dev>>, InsertError> {
+        let entries = PoolSlice::new(&self.pool, self.tags.table, self.capacity, charge, |_| {
+            Slot::vacant()
+        })
+        .map_err(|_| InsertError::NoMemory)?;
         let shared = Shared {
             slots: SpinLock::new(Slots {
                 records: SlotTable::new(entries),
                 closed: false,
+                dpc_reached: false,
             }),
-            counters,
-            pool,
-            record_tag: tags.record,
+            counters: self.counters,
+            pool: self.pool,
+            record_tag: self.tags.record,
         };
-        Ok(Self {
-            shared: PoolBox::new(&pool, tags.table, shared)?,
-        })
+        PoolBox::new(&self.pool, self.tags.table, shared, charge).map_err(|_| InsertError::NoMemory)
     }
 
-    /// Adds a notification due in `due_ms` (or never, for a kernel event with `None`). On
-    /// failure the notification is dropped (an event reference is released).
+    /// Adds a notification due in `due_ms` (or never, for a kernel event with `None`), its
+    /// pool paid by `charge`. On failure the notification is dropped (an event reference is
+    /// released).
     ///
-    /// IRQL: <= DISPATCH_LEVEL.
+    /// IRQL: PASSIVE_LEVEL, in the requestor's context (`charge`).
     ///
     /// # Errors
     /// [`InsertError`].
-    pub fn insert(&self, what: Notification, due_ms: Option<u32>) -> Result<SlotKey, InsertError> {
-        self.shared.insert(what, due_ms)
+    pub fn insert(
+        &self,
+        what: Notification,
+        due_ms: Option<u32>,
+        charge: Charge<'_>,
+    ) -> Result<SlotKey, InsertError> {
+        let reservation = self.counters.reserve()?;
+        let key = self.shared(charge)?.insert(what, due_ms, charge)?;
+        reservation.keep();
+        Ok(key)
     }
 
-    /// Pends `irp` until `due_ms` from now, cancellable. On failure the IRP is handed back
-    /// uncompleted. An IRP already cancelled when it arrives (`Irp->Cancel` set before the
-    /// cancel routine was) is completed with `STATUS_CANCELLED` at once, and takes no slot.
+    /// Pends `irp` until `due_ms` from now, cancellable; its pool is charged to the IRP's
+    /// requestor. On failure the IRP is handed back uncompleted. An IRP already cancelled
+    /// when it arrives (`Irp->Cancel` set before the cancel routine was) is completed with
+    /// `STATUS_CANCELLED` at once, and takes no slot.
     ///
-    /// IRQL: <= DISPATCH_LEVEL.
+    /// IRQL: PASSIVE_LEVEL, in the requestor's context (checked).
     ///
     /// # Errors
     /// [`InsertError`] and the IRP.
     pub fn insert_irp(&self, irp: Irp, due_ms: u32) -> Result<Dispatched, (InsertError, Irp)> {
-        self.shared.insert_irp(irp, due_ms)
+        let Ok(charge) = Charge::requestor(&irp) else {
+            return Err((InsertError::WrongContext, irp));
+        };
+        let reservation = match self.counters.reserve() {
+            Ok(reservation) => reservation,
+            Err(error) => return Err((error, irp)),
+        };
+        let shared = match self.shared(charge) {
+            Ok(shared) => shared,
+            Err(error) => return Err((error, irp)),
+        };
+        let record = match shared.new_record(None, charge) {
+            Ok(record) => record,
+            Err(error) => return Err((error, irp)),
+        };
+        let (dispatched, inserted) = shared.insert_irp(irp, record, due_ms)?;
+        if inserted {
+            reservation.keep();
+        }
+        Ok(dispatched)
     }
 
     /// Cancels `key`: the event reference is released or the IRP completed with
@@ -201,7 +349,7 @@ impl<'dev> NotifyTable<'dev> {
     /// # Errors
     /// `STATUS_NOT_FOUND` if no notification has this key.
     pub fn remove(&self, key: SlotKey) -> NtResult<()> {
-        self.shared.remove(key)
+        self.published().ok_or(NtError::NOT_FOUND)?.remove(key)
     }
 
     /// Signals the kernel event registered as `key`.
@@ -211,19 +359,34 @@ impl<'dev> NotifyTable<'dev> {
     /// # Errors
     /// `STATUS_NOT_FOUND` if `key` is not a kernel-event notification.
     pub fn signal(&self, key: SlotKey) -> NtResult<()> {
-        self.shared.signal(key)
+        self.published().ok_or(NtError::NOT_FOUND)?.signal(key)
     }
 
     /// Cancels every notification and refuses new ones (`IRP_MJ_CLEANUP`).
     ///
     /// IRQL: <= DISPATCH_LEVEL.
     pub fn cancel_all(&self) {
-        self.shared.cancel_all();
+        let no_table_yet = self
+            .shared
+            .compare_exchange(
+                NO_TABLE,
+                CLOSED_WITHOUT_TABLE,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok();
+        if !no_table_yet && let Some(shared) = self.published() {
+            shared.cancel_all();
+        }
     }
 }
 
 impl Shared<'_> {
-    fn new_record(&self, what: Option<Stored>) -> Result<PoolBox<Record>, InsertError> {
+    fn new_record(
+        &self,
+        what: Option<Stored>,
+        charge: Charge<'_>,
+    ) -> Result<PoolBox<Record>, InsertError> {
         let record = Record {
             // A zeroed KTIMER/KDPC, initialised in place below at its final address.
             // SAFETY: all-zero is a valid bit pattern for these plain C structs.
@@ -235,8 +398,8 @@ impl Shared<'_> {
             cancel_requested: false,
             what,
         };
-        let record =
-            PoolBox::new(&self.pool, self.record_tag, record).map_err(|_| InsertError::NoMemory)?;
+        let record = PoolBox::new(&self.pool, self.record_tag, record, charge)
+            .map_err(|_| InsertError::NoMemory)?;
         // SAFETY: pool memory that will not move; the DPC routine finds its record from the
         // KDPC's address.
         unsafe {
@@ -253,26 +416,31 @@ impl Shared<'_> {
         Ok(record)
     }
 
-    /// [`NotifyTable::insert`].
-    fn insert(&self, what: Notification, due_ms: Option<u32>) -> Result<SlotKey, InsertError> {
-        let mut record = self.new_record(Some(what.into()))?;
+    /// [`NotifyTable::insert`], once the registration is counted.
+    fn insert(
+        &self,
+        what: Notification,
+        due_ms: Option<u32>,
+        charge: Charge<'_>,
+    ) -> Result<SlotKey, InsertError> {
+        let mut record = self.new_record(Some(what.into()), charge)?;
         let mut slots = self.slots.lock();
         let vacancy = slots.vacancy()?;
         record.key = vacancy.key();
         if let Some(due_ms) = due_ms {
             record.arm(due_ms);
         }
-        let key = vacancy.fill(record);
-        self.counters.active.fetch_add(1, Ordering::Relaxed);
-        Ok(key)
+        Ok(vacancy.fill(record))
     }
 
-    /// [`NotifyTable::insert_irp`].
-    fn insert_irp(&self, irp: Irp, due_ms: u32) -> Result<Dispatched, (InsertError, Irp)> {
-        let mut record = match self.new_record(None) {
-            Ok(record) => record,
-            Err(error) => return Err((error, irp)),
-        };
+    /// [`NotifyTable::insert_irp`], once the registration is counted and its record made:
+    /// whether it was inserted (not completed as cancelled at once).
+    fn insert_irp(
+        &self,
+        irp: Irp,
+        mut record: PoolBox<Record>,
+        due_ms: u32,
+    ) -> Result<(Dispatched, bool), (InsertError, Irp)> {
         let mut slots = self.slots.lock();
         let vacancy = match slots.vacancy() {
             Ok(vacancy) => vacancy,
@@ -297,13 +465,12 @@ impl Shared<'_> {
             drop(record);
             self.counters.cancelled.fetch_add(1, Ordering::Relaxed);
             pending.complete(Err(NtError::CANCELLED));
-            return Ok(dispatched);
+            return Ok((dispatched, false));
         }
         record.what = Some(Stored::CompleteIrp(pending));
         record.arm(due_ms);
         vacancy.fill(record);
-        self.counters.active.fetch_add(1, Ordering::Relaxed);
-        Ok(dispatched)
+        Ok((dispatched, true))
     }
 
     /// [`NotifyTable::remove`].
@@ -368,6 +535,7 @@ impl Shared<'_> {
     /// The DPC of `key`'s timer ran. IRQL: DISPATCH_LEVEL.
     fn fired(&self, key: SlotKey) {
         let mut slots = self.slots.lock();
+        slots.dpc_reached = true;
         let Some(record) = slots.records.get_mut(key) else {
             return;
         };
@@ -432,10 +600,23 @@ impl Shared<'_> {
 impl Drop for NotifyTable<'_> {
     /// IRQL: PASSIVE_LEVEL (`IRP_MJ_CLOSE`).
     fn drop(&mut self) {
-        self.shared.cancel_all();
-        // SAFETY: PASSIVE_LEVEL; waits until every queued DPC (ours included) has run, so
-        // none can reach this table after it is freed.
-        unsafe { ffi::KeFlushQueuedDpcs() };
+        let address = *self.shared.get_mut();
+        if address == NO_TABLE || address == CLOSED_WITHOUT_TABLE {
+            return;
+        }
+        // SAFETY: the invariant: a Shared from `into_raw` with this tag, owned by us; `&mut
+        // self` means no other use, and the field is not read again.
+        let Some(shared) =
+            (unsafe { PoolBox::from_raw(address as *mut Shared<'_>, self.tags.table) })
+        else {
+            return;
+        };
+        shared.cancel_all();
+        if shared.slots.lock().dpc_reached {
+            // SAFETY: PASSIVE_LEVEL; waits until every queued DPC (ours included) has run, so
+            // none can reach this table after it is freed.
+            unsafe { ffi::KeFlushQueuedDpcs() };
+        }
     }
 }
 
@@ -494,6 +675,7 @@ impl Slots {
         if record.armed && !record.disarm() {
             // The DPC is queued: it will see the request and finish the record.
             record.cancel_requested = true;
+            self.dpc_reached = true;
             return None;
         }
         self.records.remove(key)

@@ -1,13 +1,62 @@
-//! Non-paged pool: one resolved allocator and `PoolBox<T>`, the owner of one allocation.
+//! Non-paged pool: one resolved allocator, who pays ([`Charge`]), and `PoolBox<T>`, the
+//! owner of one allocation.
 //!
 //! `ExAllocatePool2` exists from Windows 10 2004 and is missing in Wine, so it is resolved at
 //! run time with `MmGetSystemRoutineAddress`; without it the driver falls back to
-//! `ExAllocatePoolWithTag(NonPagedPoolNx)` and zeroes the memory itself.
+//! `ExAllocatePoolWithTag(NonPagedPoolNx)` (or `ExAllocatePoolWithQuotaTag`) and zeroes the
+//! memory itself.
+//!
+//! Pool made on a caller's behalf is charged to the caller's process
+//! (`POOL_FLAG_USE_QUOTA`): a process that asks for much spends its own nonpaged pool quota,
+//! not the system's, and the charge comes back when the block is freed. The kernel charges
+//! the *current* process, so a charge can only be made in the requestor's context, which
+//! [`Charge::requestor`] checks.
 use crate::ffi;
+use crate::handle::RequestorError;
+use crate::irp::Irp;
 use crate::status::{NtError, NtResult};
 use crate::unicode::UnicodeStr;
 use crate::wide;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
+
+/// Who pays for an allocation: the driver (state made at load), or the process that sent
+/// the request being handled, in its context.
+///
+/// A requestor's `Charge` borrows the IRP, so it cannot outlive the request, and is neither
+/// `Send` nor `Sync`, so it cannot be taken to a DPC or another thread, where the current
+/// process is some other one.
+#[derive(Clone, Copy)]
+pub struct Charge<'irp> {
+    quota: bool,
+    _in_this_context: PhantomData<*const &'irp Irp>,
+}
+
+impl Charge<'static> {
+    /// The driver pays: for what it holds on nobody's behalf.
+    pub const DRIVER: Self = Self {
+        quota: false,
+        _in_this_context: PhantomData,
+    };
+}
+
+impl<'irp> Charge<'irp> {
+    /// The process that sent `irp` pays, from its nonpaged pool quota.
+    ///
+    /// IRQL: PASSIVE_LEVEL, in the requestor's context (checked).
+    ///
+    /// # Errors
+    /// [`RequestorError::WrongContext`] when the current process is not the requestor.
+    pub fn requestor(irp: &'irp Irp) -> Result<Self, RequestorError> {
+        if !irp.in_requestor_context() {
+            return Err(RequestorError::WrongContext);
+        }
+        Ok(Self {
+            quota: true,
+            _in_this_context: PhantomData,
+        })
+    }
+}
 
 type AllocatePool2 = unsafe extern "C" fn(u64, ffi::SIZE_T, ffi::ULONG) -> ffi::PVOID;
 
@@ -45,16 +94,25 @@ impl Pool {
         self.allocate2.is_some()
     }
 
-    /// Zeroed non-paged memory for `size` bytes, 16-byte aligned, or `None`.
+    /// Zeroed non-paged memory for `size` bytes, 16-byte aligned, paid as `charge` says, or
+    /// `None` (no pool, or the payer's quota is spent).
     ///
     /// IRQL: <= DISPATCH_LEVEL.
-    fn allocate_zeroed(&self, size: usize, tag: u32) -> Option<NonNull<u8>> {
+    fn allocate_zeroed(&self, size: usize, tag: u32, charge: Charge<'_>) -> Option<NonNull<u8>> {
         let memory = if let Some(allocate2) = self.allocate2 {
-            // SAFETY: ExAllocatePool2 with a valid flag set; returns NULL on failure.
-            unsafe { allocate2(ffi::POOL_FLAG_NON_PAGED, size as ffi::SIZE_T, tag) }
+            let flags = if charge.quota {
+                ffi::POOL_FLAG_NON_PAGED | ffi::POOL_FLAG_USE_QUOTA
+            } else {
+                ffi::POOL_FLAG_NON_PAGED
+            };
+            // SAFETY: ExAllocatePool2 with a valid flag set and no POOL_FLAG_RAISE_ON_FAILURE:
+            // returns NULL on failure.
+            unsafe { allocate2(flags, size as ffi::SIZE_T, tag) }
         } else {
-            // SAFETY: IRQL <= DISPATCH_LEVEL (this function's contract).
-            let memory = unsafe { ffi::allocate_pool_fallback(size as ffi::SIZE_T, tag) };
+            // SAFETY: IRQL <= DISPATCH_LEVEL (this function's contract); a charge is made in
+            // the requestor's context (`Charge`'s invariant).
+            let memory =
+                unsafe { ffi::allocate_pool_fallback(size as ffi::SIZE_T, tag, charge.quota) };
             if !memory.is_null() {
                 // SAFETY: `memory` is a fresh allocation of `size` bytes.
                 unsafe { core::ptr::write_bytes(memory.cast::<u8>(), 0, size) };
@@ -81,11 +139,11 @@ unsafe impl<T: Send> Send for PoolBox<T> {}
 unsafe impl<T: Sync> Sync for PoolBox<T> {}
 
 impl<T> PoolBox<T> {
-    /// Moves `value` into a new allocation tagged `tag`.
+    /// Moves `value` into a new allocation tagged `tag`, paid as `charge` says.
     ///
     /// # Errors
-    /// `STATUS_INSUFFICIENT_RESOURCES` if the pool is exhausted.
-    pub fn new(pool: &Pool, tag: u32, value: T) -> NtResult<Self> {
+    /// `STATUS_INSUFFICIENT_RESOURCES` if the pool, or the payer's quota, is exhausted.
+    pub fn new(pool: &Pool, tag: u32, value: T, charge: Charge<'_>) -> NtResult<Self> {
         const {
             assert!(
                 core::mem::align_of::<T>() <= 16,
@@ -93,7 +151,7 @@ impl<T> PoolBox<T> {
             );
         };
         let memory = pool
-            .allocate_zeroed(core::mem::size_of::<T>().max(1), tag)
+            .allocate_zeroed(core::mem::size_of::<T>().max(1), tag, charge)
             .ok_or(NtError::INSUFFICIENT_RESOURCES)?;
         let ptr = memory.cast::<T>();
         // SAFETY: fresh, suitably aligned memory of size_of::<T>() bytes.
@@ -170,14 +228,17 @@ unsafe impl<T: Send> Send for PoolSlice<T> {}
 unsafe impl<T: Sync> Sync for PoolSlice<T> {}
 
 impl<T> PoolSlice<T> {
-    /// `len` values made by `make(index)`, in one allocation tagged `tag`.
+    /// `len` values made by `make(index)`, in one allocation tagged `tag`, paid as `charge`
+    /// says.
     ///
     /// # Errors
-    /// `STATUS_INSUFFICIENT_RESOURCES` if the pool is exhausted or the size overflows.
+    /// `STATUS_INSUFFICIENT_RESOURCES` if the pool, or the payer's quota, is exhausted, or the
+    /// size overflows.
     pub fn new(
         pool: &Pool,
         tag: u32,
         len: usize,
+        charge: Charge<'_>,
         mut make: impl FnMut(usize) -> T,
     ) -> NtResult<Self> {
         const {
@@ -190,7 +251,7 @@ impl<T> PoolSlice<T> {
             .checked_mul(len)
             .ok_or(NtError::INSUFFICIENT_RESOURCES)?;
         let ptr = pool
-            .allocate_zeroed(bytes.max(1), tag)
+            .allocate_zeroed(bytes.max(1), tag, charge)
             .ok_or(NtError::INSUFFICIENT_RESOURCES)?
             .cast::<T>();
         for index in 0..len {

@@ -55,7 +55,6 @@ fn build_device_control(
     code: u32,
     input: &[u8],
     output_len: usize,
-    requestor_mode: i8,
 ) -> Result<usize, nt::NTSTATUS> {
     let input_len = u32::try_from(input.len()).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
     let output_len_u32 = u32::try_from(output_len).map_err(|_| nt::STATUS_INVALID_PARAMETER)?;
@@ -88,7 +87,7 @@ fn build_device_control(
         device,
         file,
         thread,
-        requestor_mode,
+        USER_MODE,
         stack,
     );
     let mut flags = if synchronous { IRP_SYNCHRONOUS_API } else { 0 };
@@ -186,13 +185,12 @@ pub fn device_control(
         code,
         input,
         output_len,
-        if delivery.from_kernel {
-            KERNEL_MODE
-        } else {
-            USER_MODE
-        },
     )?;
     drop(state);
+    if delivery.from_kernel {
+        // SAFETY: the IRP was just built and is not dispatched yet.
+        unsafe { fields::set_requestor_mode(irp, KERNEL_MODE) };
+    }
     if delivery.cancelled {
         // SAFETY: the IRP was just built and is not dispatched yet.
         unsafe { fields::set_cancel(irp) };

@@ -96,8 +96,8 @@ pub struct Case {
 pub enum Needs {
     /// Nothing more: every transport runs it.
     Device,
-    /// A request dispatched in another process's context ([`Transport::ioctl_forwarded`]),
-    /// which only a driver can make on Windows; the model can.
+    /// A request only a driver can make on Windows ([`Transport::ioctl_forwarded`]):
+    /// dispatched in another process's context, or sent from kernel mode. The model can.
     Forwarding,
 }
 

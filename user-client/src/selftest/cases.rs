@@ -4,9 +4,9 @@
 use super::case::{Case, Needs, Observation, WineRule};
 use super::steps::{
     event, file_handle_inspected, fill_quota, inspect, kernel_event_cannot_be_set,
-    kernel_event_wait, open_as_me_readable, pended_request_cancelled, pended_request_completes,
-    readable, refusal_audit, register, register_bytes, signalled_when_due, unknown_code,
-    unregister_before_due, valid_register_request, wrong_context,
+    kernel_event_wait, kernel_requestor, open_as_me_readable, pended_request_cancelled,
+    pended_request_completes, readable, refusal_audit, register, register_bytes,
+    signalled_when_due, unknown_code, unregister_before_due, valid_register_request, wrong_context,
 };
 use crate::access;
 use crate::client;
@@ -331,6 +331,14 @@ pub static CASES: &[Case] = &[
         wine: WineRule::Exact,
         needs: Needs::Device,
         run: |d| Ok(pended_request_cancelled(d)),
+    },
+    Case {
+        name: "kernel_event_kernel_mode",
+        attacks: "a kernel-mode caller given a user handle",
+        expected: status::STATUS_INVALID_DEVICE_REQUEST,
+        wine: WineRule::Skip,
+        needs: Needs::Forwarding,
+        run: kernel_requestor,
     },
     Case {
         name: "refusal_audit",

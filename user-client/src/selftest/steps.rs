@@ -6,8 +6,11 @@ use crate::client;
 use crate::explain::{Op, explain_for};
 use crate::handle_value::GARBAGE;
 use crate::status::{self, Status};
-use crate::transport::{Fixture, Outcome, Transport};
-use handleguard_protocol::{self as protocol, FileReport, Refusal, RegisterEventRequest};
+use crate::transport::{Fixture, Forward, Outcome, Transport};
+use handleguard_protocol::{
+    self as protocol, FileReport, KernelEventReply, KernelEventRequest, Refusal,
+    RegisterEventRequest,
+};
 
 /// How long a registration that must not fire during a case is due in.
 pub(super) const LATER_MS: u32 = 60_000;
@@ -280,12 +283,37 @@ pub(super) fn wrong_context(device: &dyn Transport) -> Result<Observation, Strin
         mode: 0,
     }
     .encode();
-    let forwarded = device.ioctl_forwarded(protocol::IOCTL_HANDLEGUARD_REGISTER_EVENT, &request, 8);
+    let forwarded = device.ioctl_forwarded(
+        Forward::OtherContext,
+        protocol::IOCTL_HANDLEGUARD_REGISTER_EVENT,
+        &request,
+        8,
+    );
     device.close(handle);
     let reply = forwarded
         .ok_or("this transport cannot dispatch a request in another process's context")?
         .done();
     Ok(Observation::status(reply.status).with("dispatched in a System worker thread"))
+}
+
+/// CREATE_KERNEL_EVENT sent from kernel mode by a driver in this process: a handle made for
+/// user mode would be planted in the process the driver runs in, so the driver refuses.
+pub(super) fn kernel_requestor(device: &dyn Transport) -> Result<Observation, String> {
+    let request = KernelEventRequest {
+        due_ms: 0,
+        reserved: 0,
+    }
+    .encode();
+    let reply = device
+        .ioctl_forwarded(
+            Forward::KernelMode,
+            protocol::IOCTL_HANDLEGUARD_CREATE_KERNEL_EVENT,
+            &request,
+            KernelEventReply::SIZE,
+        )
+        .ok_or("this transport cannot send a request from kernel mode")?
+        .done();
+    Ok(Observation::status(reply.status).with("sent from kernel mode in this process"))
 }
 
 /// Provokes one refusal of each reason user mode can cause and checks GET_INFO counted it.
@@ -307,17 +335,19 @@ pub(super) fn refusal_audit(device: &dyn Transport) -> Result<Observation, Strin
     device.close(overlapped);
     let forwarding = device
         .ioctl_forwarded(
+            Forward::OtherContext,
             protocol::IOCTL_HANDLEGUARD_REGISTER_EVENT,
             &valid_register_request(),
             8,
         )
         .map(Outcome::done)
         .is_some();
+    let _ = kernel_requestor(device);
     let after = setup(Op::GetInfo, client::info(device))?;
 
-    let reachable = Refusal::ALL
-        .iter()
-        .filter(|&&reason| forwarding || reason != Refusal::WrongContext);
+    let reachable = Refusal::ALL.iter().filter(|&&reason| {
+        forwarding || !matches!(reason, Refusal::WrongContext | Refusal::KernelRequestor)
+    });
     let missed: Vec<&str> = reachable
         .clone()
         .filter(|reason| {
@@ -334,7 +364,7 @@ pub(super) fn refusal_audit(device: &dyn Transport) -> Result<Observation, Strin
             if forwarding {
                 ""
             } else {
-                " (wrong_context needs a request forwarded by a driver)"
+                " (wrong_context and kernel_requestor need a request only a driver can send)"
             }
         ))
     } else {

@@ -7,7 +7,7 @@ use crate::explain::Op;
 use crate::report::Report as _;
 use crate::status::{self, Status};
 use crate::transport::{
-    Fixture, HandleRow, NameRow, Outcome, ProcessRow, READABLE_CONTENT, Reply, Transport,
+    Fixture, Forward, HandleRow, NameRow, Outcome, ProcessRow, READABLE_CONTENT, Reply, Transport,
 };
 use handleguard_protocol as protocol;
 use serde_json::Value;
@@ -77,7 +77,13 @@ impl Transport for Fake {
             output: vec![0; returned],
         })
     }
-    fn ioctl_forwarded(&self, code: u32, input: &[u8], output_len: usize) -> Option<Outcome> {
+    fn ioctl_forwarded(
+        &self,
+        _how: Forward,
+        code: u32,
+        input: &[u8],
+        output_len: usize,
+    ) -> Option<Outcome> {
         self.forwards().then(|| self.ioctl(code, input, output_len))
     }
     fn forwards(&self) -> bool {
@@ -344,6 +350,7 @@ fn the_matrix_is_well_formed() {
             "kernel_event_wait",
             "kernel_event_cannot_be_set",
             "pended_request_completes",
+            "kernel_event_kernel_mode",
             "refusal_audit"
         ]
     );
@@ -363,7 +370,7 @@ fn the_matrix_is_well_formed() {
 }
 
 #[test]
-fn a_transport_that_cannot_forward_skips_the_wrong_context_case_and_says_so() {
+fn a_transport_that_cannot_forward_skips_the_cases_only_a_driver_can_send_and_says_so() {
     let mut fake = Fake::new(accepts_everything);
     fake.forwards = false;
     let results = run(&fake, Profile::Full, &[]);
@@ -373,7 +380,7 @@ fn a_transport_that_cannot_forward_skips_the_wrong_context_case_and_says_so() {
         .filter(|result| matches!(result.verdict, Verdict::Skipped(_)))
         .map(|result| result.case.name)
         .collect();
-    assert_eq!(skipped, ["wrong_context"]);
+    assert_eq!(skipped, ["wrong_context", "kernel_event_kernel_mode"]);
     assert!(
         results
             .iter()

@@ -113,6 +113,17 @@ pub enum Outcome {
     Pending(Box<dyn Pended>),
 }
 
+/// How a driver sends a request that user mode cannot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forward {
+    /// Dispatched in another process's context (a System worker thread), as a request
+    /// forwarded by a worker or an intermediate driver would be.
+    OtherContext,
+    /// Sent from kernel mode in the caller's context (`Irp->RequestorMode` KernelMode), as by
+    /// a driver with `IoBuildDeviceIoControlRequest` and `IoCallDriver`.
+    KernelMode,
+}
+
 /// The device and the user-mode objects the scenarios need, in the calling process.
 pub trait Transport {
     /// A short name for reports ("model", "windows").
@@ -123,10 +134,15 @@ pub trait Transport {
     fn clock(&self) -> &'static str;
     /// `DeviceIoControl` on this transport's open of the device.
     fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome;
-    /// `DeviceIoControl` whose dispatch routine runs in another process's context (a System
-    /// worker thread), as a request forwarded by a worker or an intermediate driver would;
-    /// `None` where user mode cannot make one (Windows: only a driver could).
-    fn ioctl_forwarded(&self, code: u32, input: &[u8], output_len: usize) -> Option<Outcome>;
+    /// A device-control request as only a driver can send it ([`Forward`]); `None` where user
+    /// mode cannot make one (Windows: only a driver could).
+    fn ioctl_forwarded(
+        &self,
+        how: Forward,
+        code: u32,
+        input: &[u8],
+        output_len: usize,
+    ) -> Option<Outcome>;
     /// Whether [`Self::ioctl_forwarded`] can dispatch anything here.
     fn forwards(&self) -> bool;
     /// A second, independent open of the device (its own quota and registrations).

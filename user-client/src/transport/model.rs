@@ -3,7 +3,8 @@
 //! off Windows. The clock is virtual: waiting advances it, a millisecond at a time, so the
 //! driver's timers and DPCs fire exactly when due and nothing sleeps.
 use super::{
-    Fixture, HandleRow, NameRow, Outcome, Pended, ProcessRow, READABLE_CONTENT, Reply, Transport,
+    Fixture, Forward, HandleRow, NameRow, Outcome, Pended, ProcessRow, READABLE_CONTENT, Reply,
+    Transport,
 };
 use crate::explain::{Op, explain_for};
 use crate::failure::Failure;
@@ -202,12 +203,21 @@ impl Transport for ModelDevice {
         reply_of(outcome, &self.machine)
     }
 
-    fn ioctl_forwarded(&self, code: u32, input: &[u8], output_len: usize) -> Option<Outcome> {
-        let worker = self.machine.kernel.system();
-        let outcome =
-            self.machine
-                .hgctl
-                .ioctl_dispatched_in(&worker, self.device, code, input, output_len);
+    fn ioctl_forwarded(
+        &self,
+        how: Forward,
+        code: u32,
+        input: &[u8],
+        output_len: usize,
+    ) -> Option<Outcome> {
+        let hgctl = &self.machine.hgctl;
+        let outcome = match how {
+            Forward::OtherContext => {
+                let worker = self.machine.kernel.system();
+                hgctl.ioctl_dispatched_in(&worker, self.device, code, input, output_len)
+            }
+            Forward::KernelMode => hgctl.ioctl_from_kernel(self.device, code, input, output_len),
+        };
         Some(reply_of(outcome, &self.machine))
     }
 

@@ -15,7 +15,9 @@
 //! block, each with its reason.
 #![expect(unsafe_code, reason = "the Win32 calls, one per unsafe block")]
 
-use super::{Fixture, HandleRow, NameRow, Outcome, ProcessRow, READABLE_CONTENT, Transport};
+use super::{
+    Fixture, Forward, HandleRow, NameRow, Outcome, ProcessRow, READABLE_CONTENT, Transport,
+};
 use crate::explain::{Op, explain_for};
 use crate::failure::Failure;
 use crate::status::{self, Status};
@@ -132,7 +134,13 @@ impl Transport for WindowsDevice {
         request::send(&self.shared, code, input, output_len)
     }
 
-    fn ioctl_forwarded(&self, _code: u32, _input: &[u8], _output_len: usize) -> Option<Outcome> {
+    fn ioctl_forwarded(
+        &self,
+        _how: Forward,
+        _code: u32,
+        _input: &[u8],
+        _output_len: usize,
+    ) -> Option<Outcome> {
         None
     }
 

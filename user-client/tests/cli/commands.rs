@@ -13,7 +13,7 @@ fn info_prints_the_version_counters_and_refusal_audit() {
         "{text}"
     );
     assert!(
-        text.contains("protocol version 1 (hgctl speaks 1)"),
+        text.contains("protocol version 2 (hgctl speaks 2)"),
         "{text}"
     );
     assert!(text.contains("opens 1  requests 1"), "{text}");
@@ -23,14 +23,14 @@ fn info_prints_the_version_counters_and_refusal_audit() {
     assert_eq!(json["command"], "info");
     assert_eq!(json["transport"], "model");
     assert_eq!(json["exit_code"], 0);
-    assert_eq!(json["protocol_version"], 1);
-    assert_eq!(json["hgctl_protocol_version"], 1);
+    assert_eq!(json["protocol_version"], 2);
+    assert_eq!(json["hgctl_protocol_version"], 2);
     assert_eq!(json["compatible"], true);
     assert_eq!(json["opens"], 1);
     assert_eq!(json["requests"], 1);
     assert_eq!(json["registrations"]["active"], 0);
     let refusals = json["refusals"].as_object().expect("refusals by name");
-    assert_eq!(refusals.len(), 11);
+    assert_eq!(refusals.len(), 12);
     assert!(refusals.values().all(|count| count == 0));
 }
 

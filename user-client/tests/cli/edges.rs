@@ -23,7 +23,7 @@ fn a_closed_pipe_ends_hgctl_quietly_with_the_command_s_exit_code() {
         (&["--json", "selftest"], 0),
         (&["info"], 0),
         (&["--json", "info"], 0),
-        (&["ioctl", "GET_INFO", "--output-len", "136"], 0),
+        (&["ioctl", "GET_INFO", "--output-len", "144"], 0),
         (&["--json", "event", "--without-modify-state"], 1),
         (&["--json", "frob"], 2),
         (&["--help"], 0),
@@ -224,7 +224,7 @@ fn every_command_s_json_has_the_same_envelope() {
         (vec!["selftest", "--list"], "selftest", false),
         (vec!["bench", "--count", "5"], "bench", true),
         (
-            vec!["ioctl", "GET_INFO", "--output-len", "136"],
+            vec!["ioctl", "GET_INFO", "--output-len", "144"],
             "ioctl",
             true,
         ),

@@ -4,7 +4,8 @@ use super::support::*;
 use serde_json::Value;
 
 /// The matrix, in order, with the exact status the driver must answer each case with
-/// (derived from src/ and NT-SEMANTICS.md, not from hgctl's own table).
+/// (derived from the driver's source and the NT behaviour it relies on, not from hgctl's own
+/// table).
 const MATRIX: &[(&str, &str)] = &[
     ("open_device", SUCCESS),
     ("get_info", SUCCESS),
@@ -37,6 +38,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("kernel_event_cannot_be_set", ACCESS_DENIED),
     ("pended_request_completes", SUCCESS),
     ("pended_request_cancelled", CANCELLED),
+    ("kernel_event_kernel_mode", INVALID_DEVICE_REQUEST),
     ("refusal_audit", SUCCESS),
 ];
 
@@ -47,6 +49,7 @@ const NOT_UNDER_WINE: &[&str] = &[
     "kernel_event_wait",
     "kernel_event_cannot_be_set",
     "pended_request_completes",
+    "kernel_event_kernel_mode",
     "refusal_audit",
 ];
 
@@ -88,7 +91,7 @@ fn selftest_passes_every_case_against_the_model_and_prints_a_table() {
         flat(&text).contains("(refused after 64 registrations)"),
         "{text}"
     );
-    assert!(flat(&text).contains("(11 of 11 reasons counted)"), "{text}");
+    assert!(flat(&text).contains("(12 of 12 reasons counted)"), "{text}");
     assert!(!text.contains("SKIP"), "{text}");
     assert_fits(&text, 80);
     assert_eq!(stderr(&output), "", "no verifier stop, no leak at unload");
@@ -109,8 +112,8 @@ fn selftest_json_is_an_envelope_with_a_summary_and_every_case_with_its_exact_sta
     assert_eq!(summary["skipped"], 0);
     assert_eq!(summary["profile"], "full");
     assert_eq!(summary["transport"], "model");
-    assert_eq!(summary["driver_protocol_version"], 1);
-    assert_eq!(summary["hgctl_protocol_version"], 1);
+    assert_eq!(summary["driver_protocol_version"], 2);
+    assert_eq!(summary["hgctl_protocol_version"], 2);
     assert_eq!(summary["hgctl_version"], env!("CARGO_PKG_VERSION"));
     let cases = cases(&document);
     let names: Vec<&str> = cases

@@ -32,12 +32,18 @@ pub fn file_object_type() -> POBJECT_TYPE {
     unsafe { *variable }
 }
 
-/// Non-paged pool when `ExAllocatePool2` was not resolved dynamically.
+/// Non-paged pool when `ExAllocatePool2` was not resolved dynamically; with `quota`,
+/// charged to the current process (`POOL_FLAG_USE_QUOTA`).
 ///
 /// # Safety
-/// IRQL <= DISPATCH_LEVEL.
+/// IRQL <= DISPATCH_LEVEL; with `quota`, the current process is the one to charge.
 #[must_use]
-pub unsafe fn allocate_pool_fallback(size: SIZE_T, tag: ULONG) -> PVOID {
-    // SAFETY: the caller's IRQL contract; ExAllocatePool2 zeroes and returns NULL on failure.
-    unsafe { ExAllocatePool2(POOL_FLAG_NON_PAGED, size, tag) }
+pub unsafe fn allocate_pool_fallback(size: SIZE_T, tag: ULONG, quota: bool) -> PVOID {
+    let flags = if quota {
+        POOL_FLAG_NON_PAGED | POOL_FLAG_USE_QUOTA
+    } else {
+        POOL_FLAG_NON_PAGED
+    };
+    // SAFETY: the caller's contract; ExAllocatePool2 zeroes and returns NULL on failure.
+    unsafe { ExAllocatePool2(flags, size, tag) }
 }
