@@ -25,6 +25,7 @@ macro_rules! model_exports {
 model_exports!(
     DbgPrint,
     ExAllocatePoolWithTag,
+    ExAllocatePoolWithQuotaTag,
     ExFreePoolWithTag,
     MmGetSystemRoutineAddress,
     KeBugCheckEx,
