@@ -9,6 +9,10 @@ use handleguard_protocol::{
 };
 use support::*;
 
+const WRITE_DAC: u32 = 0x0004_0000;
+const READ_CONTROL: u32 = 0x0002_0000;
+const EVENT_ALL_ACCESS: u32 = 0x001F_0003;
+
 fn create(process: &Process, device: u64, due_ms: u32) -> Result<KernelEventReply, nt::NTSTATUS> {
     call(
         process,
@@ -164,5 +168,34 @@ fn a_kernel_mode_requestor_is_given_no_user_handle() {
     );
     assert_eq!(refusals(&alice, device, Refusal::KernelRequestor), 1);
     assert_eq!(info(&alice, device).registrations_active, 0);
+    unload_clean(&kernel, &[&alice]);
+}
+
+#[test]
+fn the_wait_only_handle_cannot_be_duplicated_to_more_access() {
+    let kernel = boot();
+    let (alice, device) = client(&kernel, "alice");
+    let reply = create(&alice, device, 0).expect("created");
+
+    for wider in [
+        nt::EVENT_MODIFY_STATE,
+        EVENT_ALL_ACCESS,
+        nt::GENERIC_WRITE,
+        // The creator owns the event: an owner may always rewrite the DACL unless an OWNER
+        // RIGHTS entry says otherwise.
+        WRITE_DAC,
+        READ_CONTROL,
+    ] {
+        assert_eq!(
+            alice.duplicate(reply.handle, wider),
+            Err(nt::STATUS_ACCESS_DENIED),
+            "duplicated to {wider:#x}"
+        );
+    }
+    let again = alice
+        .duplicate(reply.handle, nt::SYNCHRONIZE)
+        .expect("the same access duplicates");
+    assert_eq!(alice.granted_access(again), Some(nt::SYNCHRONIZE));
+    assert_eq!(alice.set_event(again), nt::STATUS_ACCESS_DENIED);
     unload_clean(&kernel, &[&alice]);
 }

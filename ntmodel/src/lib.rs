@@ -30,6 +30,7 @@ mod api;
 mod block;
 mod clock;
 mod consts;
+mod descriptor;
 mod dispatcher;
 mod fields;
 mod file_system;

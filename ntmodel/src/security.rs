@@ -1,18 +1,74 @@
-//! Security: the model's reduced security descriptor (an owner, readers and what they get) and
-//! `SeAccessCheck` against it. An object without a descriptor grants every access, as an
-//! unnamed event created without one does on Windows.
+//! Security: the model's reduced security descriptor (an owner, readers and what they get, or
+//! an exact DACL a driver gave) and `SeAccessCheck` against it. An object without a
+//! descriptor grants every access, as an unnamed event created without one does on Windows.
 use crate::object_types::ObjectKind;
 use nt_bindings as nt;
+
+/// `READ_CONTROL`.
+pub const READ_CONTROL: u32 = 0x0002_0000;
+/// `WRITE_DAC`.
+pub const WRITE_DAC: u32 = 0x0004_0000;
 
 /// Who may do what to an object (a much reduced security descriptor).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Security {
-    /// The owner: full access.
+    /// The owner: full access (files), or with a `dacl` what Windows gives an owner.
     pub owner: String,
     /// Users (or "*" for everyone) granted `read_access`.
     pub readers: Vec<String>,
     /// What readers get.
     pub read_access: u32,
+    /// An exact DACL (from a security descriptor a driver passed): when present it alone
+    /// decides, as `SeAccessCheck` does, and `readers` is unused.
+    pub dacl: Option<Vec<Ace>>,
+}
+
+/// Whom an access-allowed entry names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trustee {
+    /// `S-1-1-0`, Everyone.
+    Everyone,
+    /// `S-1-3-4`, OWNER RIGHTS: the owner's rights, replacing its implicit
+    /// `READ_CONTROL | WRITE_DAC`.
+    OwnerRights,
+    /// `S-1-5-18`, Local System.
+    System,
+}
+
+/// An `ACCESS_ALLOWED_ACE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ace {
+    /// Whom it names.
+    pub trustee: Trustee,
+    /// What it grants.
+    pub mask: u32,
+}
+
+/// What a DACL grants `user`, `owner` owning the object: the masks of the entries naming
+/// them, plus the owner's implicit `READ_CONTROL | WRITE_DAC` unless an OWNER RIGHTS entry is
+/// present (Microsoft, "SID strings" / OWNER RIGHTS, Windows Vista and later).
+fn dacl_allows(dacl: &[Ace], owner: &str, user: &str) -> u32 {
+    let is_owner = user.eq_ignore_ascii_case(owner);
+    let is_system = user.eq_ignore_ascii_case("SYSTEM");
+    let mut granted = 0;
+    let mut owner_rights = false;
+    for ace in dacl {
+        let applies = match ace.trustee {
+            Trustee::Everyone => true,
+            Trustee::System => is_system,
+            Trustee::OwnerRights => {
+                owner_rights = true;
+                is_owner
+            }
+        };
+        if applies {
+            granted |= ace.mask;
+        }
+    }
+    if is_owner && !owner_rights {
+        granted |= READ_CONTROL | WRITE_DAC;
+    }
+    granted
 }
 
 impl Security {
@@ -22,11 +78,15 @@ impl Security {
             owner: owner.to_owned(),
             readers: Vec::new(),
             read_access: 0,
+            dacl: None,
         }
     }
 
     /// The rights `user` can be granted.
     pub fn allowed(&self, kind: ObjectKind, user: &str) -> u32 {
+        if let Some(dacl) = &self.dacl {
+            return dacl_allows(dacl, &self.owner, user);
+        }
         if user.eq_ignore_ascii_case("SYSTEM") || user.eq_ignore_ascii_case(&self.owner) {
             kind.all_access()
         } else if self

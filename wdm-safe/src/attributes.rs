@@ -2,6 +2,7 @@
 //! value carries `OBJ_KERNEL_HANDLE`, and only names that came from a request get
 //! `OBJ_FORCE_ACCESS_CHECK` (through [`ObjectAttributes::for_requestor`]).
 use crate::ffi;
+use crate::security::SecurityDescriptor;
 use crate::unicode::UnicodeStr;
 use core::marker::PhantomData;
 
@@ -20,6 +21,14 @@ impl<'name> ObjectAttributes<'name> {
     /// OBJ_CASE_INSENSITIVE`.
     pub(crate) fn private(name: Option<&'name mut UnicodeStr<'name>>) -> Self {
         Self::with(name, ffi::OBJ_KERNEL_HANDLE | ffi::OBJ_CASE_INSENSITIVE)
+    }
+
+    /// For a private handle to a new unnamed object protected by `security`:
+    /// `OBJ_KERNEL_HANDLE`, and the descriptor the kernel copies into the object.
+    pub(crate) fn private_with_security(security: &'static SecurityDescriptor) -> Self {
+        let mut attributes = Self::with(None, ffi::OBJ_KERNEL_HANDLE);
+        attributes.raw.SecurityDescriptor = security.as_ptr();
+        attributes
     }
 
     /// For a private handle to a name a request gave: the access check runs against the

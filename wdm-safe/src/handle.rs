@@ -14,6 +14,7 @@ use crate::ffi;
 use crate::irp::Irp;
 use crate::name::RequestorPath;
 use crate::object::{ObjectRef, ObjectType};
+use crate::security::SecurityDescriptor;
 use crate::status::{NtError, NtResult, NtStatus};
 
 /// A handle value received from user mode, as it came off the wire.
@@ -135,15 +136,18 @@ pub struct KernelHandle {
 unsafe impl Send for KernelHandle {}
 
 impl KernelHandle {
-    /// `ZwCreateEvent`: a new unnamed notification event, not signalled.
+    /// `ZwCreateEvent`: a new unnamed notification event, not signalled, whose DACL gives
+    /// anyone `SYNCHRONIZE` only ([`SecurityDescriptor::WAIT_ONLY`]): a handle handed to user
+    /// mode for waiting cannot be duplicated into one that sets it.
     ///
     /// IRQL: PASSIVE_LEVEL.
     ///
     /// # Errors
     /// The kernel's status.
     pub fn create_event() -> NtResult<Self> {
+        static WAIT_ONLY: SecurityDescriptor = SecurityDescriptor::WAIT_ONLY;
         let access = ffi::EVENT_MODIFY_STATE | ffi::EVENT_QUERY_STATE | ffi::SYNCHRONIZE;
-        let mut attributes = ObjectAttributes::private(None);
+        let mut attributes = ObjectAttributes::private_with_security(&WAIT_ONLY);
         let mut handle: ffi::HANDLE = core::ptr::null_mut();
         // SAFETY: valid out pointer and attributes (with OBJ_KERNEL_HANDLE).
         let status = unsafe {

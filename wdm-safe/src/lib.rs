@@ -48,6 +48,7 @@ pub mod notify;
 pub mod object;
 pub mod pool;
 pub mod registry;
+pub mod security;
 pub mod slots;
 pub mod status;
 pub mod sync;

@@ -164,7 +164,7 @@ pub struct NotifyTags {
 /// which stays put until the table is dropped.
 ///
 /// # Invariants
-/// `shared` is [`NO_TABLE`], [`CLOSED_WITHOUT_TABLE`], or the address of a `Shared<'dev>`
+/// `shared` is `NO_TABLE`, `CLOSED_WITHOUT_TABLE`, or the address of a `Shared<'dev>`
 /// from `PoolBox::into_raw` with `tags.table`, owned by this table; it changes only from
 /// `NO_TABLE` to one of the others.
 pub struct NotifyTable<'dev> {

@@ -76,6 +76,7 @@ impl FileSecurity {
             owner: self.owner.clone(),
             readers: self.readers.clone(),
             read_access: nt::FILE_GENERIC_READ | nt::FILE_GENERIC_EXECUTE,
+            dacl: None,
         }
     }
 }

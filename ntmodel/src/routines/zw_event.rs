@@ -8,6 +8,7 @@ use super::bad_parameter;
 use super::zw::{check_private_handle, prologue};
 use crate::block::Block;
 use crate::consts::{EVENT_NOTIFICATION_OBJECT, EVENT_SYNCHRONIZATION_OBJECT};
+use crate::descriptor;
 use crate::dispatcher::objects::init_event_at;
 use crate::machine::context::Context;
 use crate::object_manager::Extra;
@@ -41,6 +42,23 @@ pub unsafe fn ZwCreateEvent(
     if let Err(status) = check_private_handle(context, "ZwCreateEvent", attributes) {
         return status;
     }
+    // SAFETY: the caller passes NULL or valid attributes.
+    let descriptor = unsafe { ObjectAttributes.as_ref() }
+        .map_or(0, |attributes| attributes.SecurityDescriptor as usize);
+    let security = if descriptor == 0 {
+        None
+    } else {
+        // The kernel makes the creator's token the owner of a descriptor that names none.
+        let owner = context.machine.lock().ps.user_of(context.process);
+        // SAFETY: a kernel-mode caller's descriptor pointer, trusted as the kernel does.
+        match unsafe { descriptor::read(descriptor, &owner) } {
+            Ok(security) => security,
+            Err(why) => {
+                bad_parameter(context, "ZwCreateEvent", why);
+                return nt::STATUS_INVALID_SECURITY_DESCR;
+            }
+        }
+    };
     let block = Block::zeroed(size_of::<nt::KEVENT>());
     let kind = if EventType == nt::_EVENT_TYPE::NotificationEvent {
         EVENT_NOTIFICATION_OBJECT
@@ -51,7 +69,7 @@ pub unsafe fn ZwCreateEvent(
     let mut state = context.machine.lock();
     let object = state
         .ob
-        .insert(ObjectKind::Event, block, Extra::None, None, false);
+        .insert(ObjectKind::Event, block, Extra::None, security, false);
     let granted = grant_unchecked(
         ObjectKind::Event,
         ObjectKind::Event.map_generic(DesiredAccess),

@@ -90,8 +90,9 @@ impl Process {
     }
 
     /// `NtDuplicateObject` within this process with `access` (generic rights mapped). As on
-    /// Windows, the new access is checked against the object's security, not the source
-    /// handle's access.
+    /// Windows, access beyond the source handle's is checked against the object's security,
+    /// not refused for being beyond the handle: an object without a security descriptor gives
+    /// it.
     ///
     /// # Errors
     /// `STATUS_INVALID_HANDLE` or `STATUS_ACCESS_DENIED`.
@@ -108,12 +109,17 @@ impl Process {
                 .ok_or(nt::STATUS_INVALID_HANDLE)?;
             let kind = header.kind;
             let user = state.ps.user_of(context.process);
-            let granted = access_check(
-                kind,
-                header.security.as_ref(),
-                &user,
-                kind.map_generic(access),
-            )?;
+            let wanted = kind.map_generic(access);
+            // No more than the source handle has: no check. More: the object's security
+            // descriptor decides (ReactOS ObDuplicateObject), and an object without one
+            // grants anything.
+            let granted = if wanted & !nt::MAXIMUM_ALLOWED & !entry.granted == 0
+                && wanted & nt::MAXIMUM_ALLOWED == 0
+            {
+                wanted
+            } else {
+                access_check(kind, header.security.as_ref(), &user, wanted)?
+            };
             Ok(state.ob.create_handle(
                 context.process,
                 entry.object,
