@@ -4,9 +4,10 @@
 use super::case::{Case, Needs, Observation, WineRule};
 use super::steps::{
     event, file_handle_inspected, fill_quota, inspect, kernel_event_cannot_be_set,
-    kernel_event_wait, kernel_requestor, open_as_me_readable, pended_request_cancelled,
-    pended_request_completes, readable, refusal_audit, register, register_bytes,
-    signalled_when_due, unknown_code, unregister_before_due, valid_register_request, wrong_context,
+    kernel_event_duplicated_up, kernel_event_wait, kernel_requestor, open_as_me_readable,
+    pended_request_cancelled, pended_request_completes, readable, refusal_audit, register,
+    register_bytes, signalled_when_due, unknown_code, unregister_before_due,
+    valid_register_request, wrong_context,
 };
 use crate::access;
 use crate::client;
@@ -313,6 +314,14 @@ pub static CASES: &[Case] = &[
         wine: WineRule::Skip,
         needs: Needs::Device,
         run: kernel_event_cannot_be_set,
+    },
+    Case {
+        name: "kernel_event_duplicated_up",
+        attacks: "DuplicateHandle of it to EVENT_MODIFY_STATE",
+        expected: status::STATUS_ACCESS_DENIED,
+        wine: WineRule::Skip,
+        needs: Needs::Device,
+        run: kernel_event_duplicated_up,
     },
     Case {
         name: "pended_request_completes",

@@ -238,6 +238,25 @@ pub(super) fn kernel_event_cannot_be_set(device: &dyn Transport) -> Result<Obser
     })
 }
 
+/// DuplicateHandle of the driver's SYNCHRONIZE-only handle to EVENT_MODIFY_STATE: the
+/// event's DACL must refuse it, or the "wait-only" handle could be made into one that sets.
+pub(super) fn kernel_event_duplicated_up(device: &dyn Transport) -> Result<Observation, String> {
+    let reply = setup(
+        Op::CreateKernelEvent,
+        client::create_kernel_event(device, 0),
+    )?;
+    let duplicated = device.duplicate(reply.handle, access::EVENT_MODIFY_STATE);
+    let _ = client::unregister(device, reply.id);
+    device.close(reply.handle);
+    Ok(match duplicated {
+        Ok(wider) => {
+            device.close(wider);
+            Observation::wrong("the handle was duplicated to EVENT_MODIFY_STATE")
+        }
+        Err(status) => Observation::status(status),
+    })
+}
+
 /// A pended REGISTER_EVENT must complete when due.
 pub(super) fn pended_request_completes(device: &dyn Transport) -> Observation {
     match client::register_pended(device, SOON_MS) {

@@ -349,6 +349,7 @@ fn the_matrix_is_well_formed() {
             "open_as_me_denied",
             "kernel_event_wait",
             "kernel_event_cannot_be_set",
+            "kernel_event_duplicated_up",
             "pended_request_completes",
             "kernel_event_kernel_mode",
             "refusal_audit"
