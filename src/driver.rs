@@ -9,6 +9,7 @@ use wdm_safe::irp::{Dispatched, Irp};
 use wdm_safe::notify::{NotifyCounters, NotifyTable, NotifyTags};
 use wdm_safe::pool::Pool;
 use wdm_safe::registry::RegistryPath;
+use wdm_safe::security::SecurityDescriptor;
 use wdm_safe::status::{NtError, NtResult};
 use wdm_safe::wide;
 
@@ -56,6 +57,7 @@ impl Driver for HandleGuard {
     const DEVICE_NAME: &'static [u16] = wide!(protocol::DEVICE_NT_NAME);
     const LINK_NAME: &'static [u16] = wide!(protocol::DEVICE_DOS_NAME);
     const OPEN_TAG: u32 = u32::from_le_bytes(*b"HgOp");
+    const DEVICE_SECURITY: &'static SecurityDescriptor = &SecurityDescriptor::DEVICE;
 
     fn start(pool: Pool, registry_path: RegistryPath<'_>) -> NtResult<Self> {
         let limits = config::Limits::read(registry_path);

@@ -149,7 +149,11 @@ fn pool_grows_linearly_and_cleanup_of_one_open_touches_only_its_own_records() {
         false,
     );
     let devices: Vec<u64> = (0..OPENS)
-        .map(|_| alice.open(DEVICE, nt::GENERIC_READ).expect("open"))
+        .map(|_| {
+            alice
+                .open(DEVICE, nt::GENERIC_READ | nt::GENERIC_WRITE)
+                .expect("open")
+        })
         .collect();
     let base = kernel.pool_outstanding();
     for &device in &devices {

@@ -121,7 +121,9 @@ fn unregister_releases_the_event_without_signalling_it() {
 fn an_id_from_another_open_is_not_found() {
     let kernel = boot();
     let (alice, device) = client(&kernel, "alice");
-    let other = alice.open(DEVICE, nt::GENERIC_READ).expect("second open");
+    let other = alice
+        .open(DEVICE, nt::GENERIC_READ | nt::GENERIC_WRITE)
+        .expect("second open");
     let id = register(&alice, device, new_event(&alice), 100).expect("registered");
     assert_eq!(
         send(&alice, other, UNREGISTER, &IdRequest { id }),
@@ -181,7 +183,9 @@ fn the_quota_refuses_registrations_beyond_it_and_frees_a_slot_on_unregister() {
     );
     register(&alice, device, event, 100).expect("room again");
     // Another open has its own quota.
-    let other = alice.open(DEVICE, nt::GENERIC_READ).expect("second open");
+    let other = alice
+        .open(DEVICE, nt::GENERIC_READ | nt::GENERIC_WRITE)
+        .expect("second open");
     register(&alice, other, event, 100).expect("the other open's first");
     unload_clean(&kernel, &[&alice]);
 }

@@ -44,6 +44,7 @@ model_exports!(
     ObfReferenceObject,
     ObfDereferenceObject,
     ObOpenObjectByPointer,
+    ObSetSecurityObjectByPointer,
     ZwClose,
     ZwCreateEvent,
     ZwCreateFile,

@@ -43,5 +43,8 @@ pub use object_types::*;
 mod pool;
 pub use pool::*;
 
+mod security;
+pub use security::*;
+
 mod status;
 pub use status::*;

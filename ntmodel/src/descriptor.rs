@@ -101,14 +101,21 @@ pub unsafe fn read(address: usize, owner: &str) -> Result<Option<Security>, Inva
 
 /// The well-known SID at the start of `sid`.
 fn trustee(sid: &[u8]) -> Result<Trustee, Invalid> {
-    let [1, 1, authority @ .., sub0, sub1, sub2, sub3] = sid.get(..12).ok_or("short SID")? else {
-        return Err("the model knows one-subauthority SIDs only");
+    let [1, count, authority @ ..] = sid.get(..8).ok_or("short SID")? else {
+        return Err("SID revision is not 1");
     };
-    let sub = u32::from_le_bytes([*sub0, *sub1, *sub2, *sub3]);
-    match (authority, sub) {
-        ([0, 0, 0, 0, 0, 1], 0) => Ok(Trustee::Everyone),
-        ([0, 0, 0, 0, 0, 3], 4) => Ok(Trustee::OwnerRights),
-        ([0, 0, 0, 0, 0, 5], 18) => Ok(Trustee::System),
-        _ => Err("the model knows S-1-1-0, S-1-3-4 and S-1-5-18 only"),
+    let subs: Vec<u32> = sid
+        .get(8..8 + 4 * usize::from(*count))
+        .ok_or("short SID")?
+        .chunks(4)
+        .map(|sub| u32::from_le_bytes([sub[0], sub[1], sub[2], sub[3]]))
+        .collect();
+    match (authority, subs.as_slice()) {
+        ([0, 0, 0, 0, 0, 1], [0]) => Ok(Trustee::Everyone),
+        ([0, 0, 0, 0, 0, 3], [4]) => Ok(Trustee::OwnerRights),
+        ([0, 0, 0, 0, 0, 5], [18]) => Ok(Trustee::System),
+        ([0, 0, 0, 0, 0, 5], [12]) => Ok(Trustee::RestrictedCode),
+        ([0, 0, 0, 0, 0, 5], [32, 544]) => Ok(Trustee::Administrators),
+        _ => Err("the model knows S-1-1-0, S-1-3-4, S-1-5-12, S-1-5-18 and S-1-5-32-544 only"),
     }
 }

@@ -75,7 +75,8 @@ pub use exports::ke::{
 };
 pub use exports::ob::{
     NtClose, ObCloseHandle, ObOpenObjectByPointer, ObReferenceObjectByHandle,
-    ObReferenceObjectByPointer, ObfDereferenceObject, ObfReferenceObject, ZwClose,
+    ObReferenceObjectByPointer, ObSetSecurityObjectByPointer, ObfDereferenceObject,
+    ObfReferenceObject, ZwClose,
 };
 pub use exports::types::{
     CmKeyObjectType, ExEventObjectType, ExSemaphoreObjectType, IoFileObjectType,

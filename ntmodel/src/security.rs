@@ -33,6 +33,10 @@ pub enum Trustee {
     OwnerRights,
     /// `S-1-5-18`, Local System.
     System,
+    /// `S-1-5-32-544`, BUILTIN\Administrators: no user of the model is one.
+    Administrators,
+    /// `S-1-5-12`, RESTRICTED (restricted tokens): no token of the model is restricted.
+    RestrictedCode,
 }
 
 /// An `ACCESS_ALLOWED_ACE`.
@@ -56,6 +60,7 @@ fn dacl_allows(dacl: &[Ace], owner: &str, user: &str) -> u32 {
         let applies = match ace.trustee {
             Trustee::Everyone => true,
             Trustee::System => is_system,
+            Trustee::Administrators | Trustee::RestrictedCode => false,
             Trustee::OwnerRights => {
                 owner_rights = true;
                 is_owner

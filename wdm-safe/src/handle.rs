@@ -145,7 +145,7 @@ impl KernelHandle {
     /// # Errors
     /// The kernel's status.
     pub fn create_event() -> NtResult<Self> {
-        static WAIT_ONLY: SecurityDescriptor = SecurityDescriptor::WAIT_ONLY;
+        static WAIT_ONLY: SecurityDescriptor<[u8; 68]> = SecurityDescriptor::WAIT_ONLY;
         let access = ffi::EVENT_MODIFY_STATE | ffi::EVENT_QUERY_STATE | ffi::SYNCHRONIZE;
         let mut attributes = ObjectAttributes::private_with_security(&WAIT_ONLY);
         let mut handle: ffi::HANDLE = core::ptr::null_mut();

@@ -12,6 +12,7 @@ use wdm_safe::driver::Driver;
 use wdm_safe::irp::{Dispatched, Irp};
 use wdm_safe::pool::Pool;
 use wdm_safe::registry::RegistryPath;
+use wdm_safe::security::SecurityDescriptor;
 use wdm_safe::status::{NtError, NtResult};
 use wdm_safe::wide;
 
@@ -35,6 +36,7 @@ impl Driver for Counter {
     const DEVICE_NAME: &'static [u16] = wide!(r"\Device\Counter");
     const LINK_NAME: &'static [u16] = wide!(r"\DosDevices\Counter");
     const OPEN_TAG: u32 = u32::from_le_bytes(*b"CtOp");
+    const DEVICE_SECURITY: &'static SecurityDescriptor = &SecurityDescriptor::DEVICE;
 
     fn start(_pool: Pool, _registry_path: RegistryPath<'_>) -> NtResult<Self> {
         Ok(Self {

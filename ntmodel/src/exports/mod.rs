@@ -224,6 +224,17 @@ exports! {
             AccessMode: nt::KPROCESSOR_MODE => mode,
             Handle: nt::PHANDLE => out,
         ) -> nt::NTSTATUS => status;
+        /// `ObSetSecurityObjectByPointer`: replaces the DACL of `Object` with the one in
+        /// `SecurityDescriptor` (`DACL_SECURITY_INFORMATION` only).
+        ///
+        /// # Safety
+        /// `Object` is an object pointer the caller holds a reference to;
+        /// `SecurityDescriptor` is readable.
+        unsafe fn ob::ObSetSecurityObjectByPointer(
+            Object: nt::PVOID => pointer,
+            SecurityInformation: nt::SECURITY_INFORMATION => hex,
+            SecurityDescriptor: nt::PVOID => pointer,
+        ) -> nt::NTSTATUS => status;
         /// `ObCloseHandle`: closes a handle as a caller in `PreviousMode`.
         ///
         /// # Safety

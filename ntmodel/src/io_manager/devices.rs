@@ -85,6 +85,7 @@ impl IoManager {
                 open_files: 0,
                 deleted: false,
                 exclusive,
+                security: None,
             },
         );
         Ok(addr)

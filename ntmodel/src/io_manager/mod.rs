@@ -49,6 +49,9 @@ pub struct DeviceRecord {
     pub deleted: bool,
     /// Created with `Exclusive`.
     pub exclusive: bool,
+    /// Its security descriptor (`ObSetSecurityObjectByPointer`); `None`: the default, which
+    /// the model lets anyone open with any access.
+    pub security: Option<crate::security::Security>,
 }
 
 /// The I/O manager's state.

@@ -231,7 +231,24 @@ fn open_device(
     if flags & nt::DO_DEVICE_INITIALIZING != 0 {
         return Err(STATUS_NO_SUCH_DEVICE);
     }
-    let granted = grant_unchecked(ObjectKind::File, plan.desired);
+    // The device object's DACL guards an open of the device itself, and (with
+    // FILE_DEVICE_SECURE_OPEN) of any name under it; otherwise a name under it is the
+    // driver's to check.
+    // SAFETY: as above.
+    let characteristics = unsafe { (*device_pointer).Characteristics };
+    let checked = remainder.is_empty() || characteristics & nt::FILE_DEVICE_SECURE_OPEN != 0;
+    let device_security = record.security.clone();
+    let granted = if checked && plan.check {
+        let user = state.ps.user_of(plan.context.process);
+        access_check(
+            ObjectKind::File,
+            device_security.as_ref(),
+            &user,
+            plan.desired,
+        )?
+    } else {
+        grant_unchecked(ObjectKind::File, plan.desired)
+    };
     let (block, name) =
         new_file_object(device, remainder, plan.synchronous, granted, request.share);
     let extra = Extra::File(FileExtra {

@@ -7,6 +7,7 @@
 use super::zw::check_user_handle_in_zw;
 use super::{bad_parameter, require_dispatch_or_below, require_passive};
 use crate::consts::{CURRENT_PROCESS, CURRENT_THREAD, KERNEL_MODE, PASSIVE_LEVEL, USER_MODE};
+use crate::descriptor;
 use crate::machine::Deferred;
 use crate::machine::context::{self, Context};
 use crate::object_manager::is_kernel_handle;
@@ -187,6 +188,63 @@ pub unsafe fn ObReferenceObjectByPointer(
         return nt::STATUS_OBJECT_TYPE_MISMATCH;
     }
     state.ob.add_reference(object, context.origin());
+    nt::STATUS_SUCCESS
+}
+
+/// `ObSetSecurityObjectByPointer`: the object's DACL becomes the descriptor's; its owner
+/// stays (SYSTEM for an object that had no descriptor: the kernel's own objects, such as
+/// device objects, are created in System context).
+pub unsafe fn ObSetSecurityObjectByPointer(
+    context: &Context,
+    Object: nt::PVOID,
+    SecurityInformation: nt::SECURITY_INFORMATION,
+    SecurityDescriptor: nt::PVOID,
+) -> nt::NTSTATUS {
+    if !require_passive(
+        context,
+        "ObSetSecurityObjectByPointer",
+        codes::C4_IRQL_OB_PASSIVE,
+    ) {
+        return nt::STATUS_UNSUCCESSFUL;
+    }
+    if SecurityInformation != nt::DACL_SECURITY_INFORMATION || SecurityDescriptor.is_null() {
+        bad_parameter(
+            context,
+            "ObSetSecurityObjectByPointer",
+            "the model sets DACL_SECURITY_INFORMATION from a descriptor only",
+        );
+        return nt::STATUS_INVALID_PARAMETER;
+    }
+    let object = Object as usize;
+    let owner = {
+        let state = context.machine.lock();
+        // Device objects live in the I/O manager's table, other objects in the object
+        // manager's.
+        let current = if let Some(device) = state.io.devices.get(&object) {
+            device.security.as_ref()
+        } else if let Some(header) = state.ob.get(object) {
+            header.security.as_ref()
+        } else {
+            drop(state);
+            not_an_object(context, "ObSetSecurityObjectByPointer", object);
+            return nt::STATUS_INVALID_PARAMETER;
+        };
+        current.map_or_else(|| "SYSTEM".to_owned(), |security| security.owner.clone())
+    };
+    // SAFETY: a kernel-mode caller's readable descriptor (this routine's contract).
+    let security = match unsafe { descriptor::read(SecurityDescriptor as usize, &owner) } {
+        Ok(security) => security,
+        Err(why) => {
+            bad_parameter(context, "ObSetSecurityObjectByPointer", why);
+            return nt::STATUS_INVALID_SECURITY_DESCR;
+        }
+    };
+    let mut state = context.machine.lock();
+    if let Some(device) = state.io.devices.get_mut(&object) {
+        device.security = security;
+    } else if let Some(header) = state.ob.get_any_mut(object) {
+        header.security = security;
+    }
     nt::STATUS_SUCCESS
 }
 

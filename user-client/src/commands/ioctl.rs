@@ -102,7 +102,7 @@ fn parse_code(text: &str) -> Result<u32, String> {
         .ok_or_else(|| {
             let names: Vec<&str> = CODES.iter().map(|(name, _)| *name).collect();
             format!(
-                "unknown IOCTL '{text}': give a code (0x222000) or one of {}",
+                "unknown IOCTL '{text}': give a code (0x226000) or one of {}",
                 names.join(", ")
             )
         })
@@ -141,7 +141,7 @@ fn parse_hex(text: &str) -> Result<Bytes, String> {
 /// `hgctl ioctl`'s options.
 #[derive(clap::Args, Clone, Debug)]
 pub struct Args {
-    /// The IOCTL: a code (0x222004, 2236420) or one of handleguard's names (REGISTER_EVENT,
+    /// The IOCTL: a code (0x22A004, 2269188) or one of handleguard's names (REGISTER_EVENT,
     /// IOCTL_HANDLEGUARD_GET_INFO, ...).
     #[arg(value_parser = parse_code)]
     pub code: u32,
@@ -360,9 +360,9 @@ mod tests {
 
     #[test]
     fn codes_are_numbers_or_handleguard_names() {
-        assert_eq!(parse_code("0x222004"), Ok(0x22_2004));
-        assert_eq!(parse_code("register-event"), Ok(0x22_2004));
-        assert_eq!(parse_code("IOCTL_HANDLEGUARD_GET_INFO"), Ok(0x22_2000));
+        assert_eq!(parse_code("0x22A004"), Ok(0x22_A004));
+        assert_eq!(parse_code("register-event"), Ok(0x22_A004));
+        assert_eq!(parse_code("IOCTL_HANDLEGUARD_GET_INFO"), Ok(0x22_6000));
         assert!(parse_code("FROB").is_err_and(|why| why.contains("GET_INFO, REGISTER_EVENT")));
     }
 

@@ -18,7 +18,7 @@ fn get_info_returns_its_reply_and_information() {
     assert_eq!(code, Some(0));
     assert_eq!(json["command"], "ioctl");
     assert_eq!(json["transport"], "model");
-    assert_eq!(json["code"], 0x22_2000);
+    assert_eq!(json["code"], 0x22_6000);
     assert_eq!(json["name"], "GET_INFO");
     assert_eq!(json["method"], "METHOD_BUFFERED");
     assert_eq!(label(&json["status"]), SUCCESS);
@@ -29,9 +29,9 @@ fn get_info_returns_its_reply_and_information() {
         output.starts_with("020000000c000000"),
         "version 2, 12 refusal kinds: {output}"
     );
-    let text = stdout(&hgctl(&["ioctl", "0x222000", "--output-len", "144"]));
+    let text = stdout(&hgctl(&["ioctl", "0x226000", "--output-len", "144"]));
     assert!(
-        text.starts_with("IOCTL 0x00222000 (IOCTL_HANDLEGUARD_GET_INFO) on \\\\.\\HandleGuard\n"),
+        text.starts_with("IOCTL 0x00226000 (IOCTL_HANDLEGUARD_GET_INFO) on \\\\.\\HandleGuard\n"),
         "{text}"
     );
     assert!(text.contains("\nstatus STATUS_SUCCESS (0x00000000): success\ninformation 144\noutput 144 bytes:\n  0000  02 00 00 00 0c 00 00 00 01 00 00 00 00 00 00 00  ................\n"), "{text}");
@@ -162,7 +162,7 @@ fn codes_methods_and_buffers_reach_the_driver_as_given() {
         "{text}"
     );
     let (_, neither) = ioctl(&["GET_INFO", "--method", "neither", "--output-len", "144"]);
-    assert_eq!(neither["code"], 0x22_2003);
+    assert_eq!(neither["code"], 0x22_6003);
     assert_eq!(neither["method"], "METHOD_NEITHER");
     assert_eq!(label(&neither["status"]), INVALID_DEVICE_REQUEST);
     let (_, short) = ioctl(&["GET_INFO", "--output-len", "135"]);
@@ -285,7 +285,7 @@ fn another_device_s_codes_get_no_handleguard_names_or_rules() {
         "0=event:SYNCHRONIZE",
     ]));
     assert!(
-        text.starts_with("IOCTL 0x00222004 on \\??\\HandleGuard\n"),
+        text.starts_with("IOCTL 0x0022a004 on \\??\\HandleGuard\n"),
         "{text}"
     );
     assert!(

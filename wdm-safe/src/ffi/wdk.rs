@@ -32,6 +32,20 @@ pub fn file_object_type() -> POBJECT_TYPE {
     unsafe { *variable }
 }
 
+// `ObSetSecurityObjectByPointer` is an ntifs.h routine; declared here (ntoskrnl.lib, which the
+// WDK build links, exports it) so as not to depend on which headers wdk-sys covers.
+unsafe extern "C" {
+    /// `ObSetSecurityObjectByPointer(Object, SecurityInformation, SecurityDescriptor)`.
+    pub fn ObSetSecurityObjectByPointer(
+        Object: PVOID,
+        SecurityInformation: ULONG,
+        SecurityDescriptor: PVOID,
+    ) -> NTSTATUS;
+}
+
+/// `DACL_SECURITY_INFORMATION` (winnt.h).
+pub const DACL_SECURITY_INFORMATION: ULONG = 0x4;
+
 /// Non-paged pool when `ExAllocatePool2` was not resolved dynamically; with `quota`,
 /// charged to the current process (`POOL_FLAG_USE_QUOTA`).
 ///
