@@ -5,8 +5,8 @@ use super::case::{Case, Needs, Observation, WineRule};
 use super::steps::{
     event, file_handle_inspected, fill_quota, inspect, kernel_event_cannot_be_set,
     kernel_event_duplicated_up, kernel_event_wait, kernel_requestor, open_as_me_readable,
-    pended_request_cancelled, pended_request_completes, readable, refusal_audit, register,
-    register_bytes, signalled_when_due, unknown_code, unregister_before_due,
+    pended_request_cancelled, pended_request_completes, quota_charged, readable, refusal_audit,
+    register, register_bytes, signalled_when_due, unknown_code, unregister_before_due,
     valid_register_request, wrong_context,
 };
 use crate::access;
@@ -261,6 +261,15 @@ pub static CASES: &[Case] = &[
         wine: WineRule::FailCleanly,
         needs: Needs::Device,
         run: fill_quota,
+    },
+    Case {
+        name: "quota_charged",
+        attacks: "registrations paid by the system, not you",
+        expected: status::STATUS_SUCCESS,
+        // Wine keeps no pool quota.
+        wine: WineRule::Skip,
+        needs: Needs::Device,
+        run: quota_charged,
     },
     Case {
         name: "asynchronous_file",

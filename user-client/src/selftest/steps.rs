@@ -257,6 +257,31 @@ pub(super) fn kernel_event_duplicated_up(device: &dyn Transport) -> Result<Obser
     })
 }
 
+/// A registration's pool is charged to the registering process: its nonpaged pool quota
+/// usage grows while the registration lives and falls back when it ends.
+pub(super) fn quota_charged(device: &dyn Transport) -> Result<Observation, String> {
+    let handle = event(device, access::EVENT)?;
+    let before = device.pool_charged()?;
+    let registered = client::register_event(device, handle, LATER_MS);
+    let during = device.pool_charged()?;
+    if let Ok(id) = registered {
+        let _ = client::unregister(device, id);
+    }
+    let after = device.pool_charged()?;
+    device.close(handle);
+    setup(Op::RegisterEvent, registered)?;
+    Ok(if during > before && after < during {
+        Observation::status(status::STATUS_SUCCESS).with(format!(
+            "{} bytes charged to this process while registered",
+            during - before
+        ))
+    } else {
+        Observation::wrong(format!(
+            "nonpaged pool charged to this process: {before} before, {during} while registered, {after} after"
+        ))
+    })
+}
+
 /// A pended REGISTER_EVENT must complete when due.
 pub(super) fn pended_request_completes(device: &dyn Transport) -> Observation {
     match client::register_pended(device, SOON_MS) {

@@ -125,6 +125,9 @@ impl Transport for Fake {
     fn kernel_handle(&self) -> u64 {
         0xFFFF_FFFF_8000_0004
     }
+    fn pool_charged(&self) -> Result<usize, String> {
+        Ok(0)
+    }
     fn readable_file(&self) -> Result<Fixture, String> {
         Ok(Fixture {
             nt_path: r"\??\C:\fake.txt".into(),
@@ -346,6 +349,7 @@ fn the_matrix_is_well_formed() {
         skipped,
         [
             "wrong_context",
+            "quota_charged",
             "open_as_me_denied",
             "kernel_event_wait",
             "kernel_event_cannot_be_set",

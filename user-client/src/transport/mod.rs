@@ -192,6 +192,12 @@ pub trait Transport {
     fn foreign_handle(&self) -> Result<u64, String>;
     /// A kernel-handle value (bit 63 set, as `OBJ_KERNEL_HANDLE` handles are on x64).
     fn kernel_handle(&self) -> u64;
+    /// Bytes of nonpaged pool charged to this process's quota now (Windows:
+    /// `QuotaNonPagedPoolUsage`; the model: its per-process accounting).
+    ///
+    /// # Errors
+    /// Why it could not be read.
+    fn pool_charged(&self) -> Result<usize, String>;
     /// A file this user may read, with its content.
     ///
     /// # Errors

@@ -316,6 +316,10 @@ impl Transport for ModelDevice {
         self.machine.kernel.kernel_handle_of_some_object()
     }
 
+    fn pool_charged(&self) -> Result<usize, String> {
+        Ok(self.machine.hgctl.pool_charged())
+    }
+
     fn readable_file(&self) -> Result<Fixture, String> {
         Ok(Fixture {
             nt_path: READABLE.to_string(),

@@ -36,6 +36,7 @@ use windows_sys::Win32::Security::{PSECURITY_DESCRIPTOR, SECURITY_ATTRIBUTES};
 use windows_sys::Win32::Storage::FileSystem::{
     CREATE_NEW, DeleteFileW, FILE_FLAG_OVERLAPPED, OPEN_EXISTING,
 };
+use windows_sys::Win32::System::ProcessStatus::{K32GetProcessMemoryInfo, PROCESS_MEMORY_COUNTERS};
 use windows_sys::Win32::System::Threading::{GetCurrentThread, SetEvent, WaitForSingleObject};
 
 mod handle_table;
@@ -279,6 +280,22 @@ impl Transport for WindowsDevice {
 
     fn kernel_handle(&self) -> u64 {
         0xFFFF_FFFF_8000_0004
+    }
+
+    fn pool_charged(&self) -> Result<usize, String> {
+        // SAFETY: a plain C struct of integers, for which all-zero is valid.
+        let mut counters: PROCESS_MEMORY_COUNTERS = unsafe { core::mem::zeroed() };
+        counters.cb = u32::try_from(size_of::<PROCESS_MEMORY_COUNTERS>()).unwrap_or(u32::MAX);
+        // SAFETY: the pseudo-handle of this process and a writable struct of `cb` bytes.
+        let ok =
+            unsafe { K32GetProcessMemoryInfo(current_process(), &raw mut counters, counters.cb) };
+        if ok == 0 {
+            return Err(format!(
+                "GetProcessMemoryInfo failed: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        Ok(counters.QuotaNonPagedPoolUsage)
     }
 
     fn readable_file(&self) -> Result<Fixture, String> {

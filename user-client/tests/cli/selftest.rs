@@ -31,6 +31,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("unknown_code", INVALID_DEVICE_REQUEST),
     ("namespace_open", NAME_NOT_FOUND),
     ("quota", QUOTA_EXCEEDED),
+    ("quota_charged", SUCCESS),
     ("asynchronous_file", INVALID_PARAMETER),
     ("open_as_me_readable", SUCCESS),
     ("open_as_me_denied", ACCESS_DENIED),
@@ -46,6 +47,7 @@ const MATRIX: &[(&str, &str)] = &[
 /// Cases Wine cannot show at all.
 const NOT_UNDER_WINE: &[&str] = &[
     "wrong_context",
+    "quota_charged",
     "open_as_me_denied",
     "kernel_event_wait",
     "kernel_event_cannot_be_set",
