@@ -57,6 +57,55 @@ fn a_name_under_the_device_is_refused() {
 }
 
 #[test]
+fn every_win32_spelling_of_a_name_under_the_device_is_refused() {
+    let kernel = boot();
+    let (alice, device) = client(&kernel, "alice");
+    // Win32 normalizes `\\.\` paths: these reach the driver with a FileName of `\` or more.
+    let under = [
+        r"\\.\HandleGuard\",
+        r"\\.\HandleGuard\\",
+        r"\\.\HandleGuard\\x",
+        r"\\.\HandleGuard\ ",
+        r"\\.\HandleGuard/x",
+        r"\\?\HandleGuard\.",
+        r"\??\HandleGuard\",
+        r"\Device\HandleGuard\",
+    ];
+    for path in under {
+        assert_eq!(
+            alice.open(path, nt::GENERIC_READ | nt::GENERIC_WRITE),
+            Err(nt::STATUS_OBJECT_NAME_NOT_FOUND),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        refusals(&alice, device, Refusal::NamespaceOpen),
+        under.len() as u64
+    );
+    assert_eq!(info(&alice, device).opens, 1);
+    unload_clean(&kernel, &[&alice]);
+}
+
+#[test]
+fn win32_spellings_that_normalize_to_the_device_open_the_device_itself() {
+    let kernel = boot();
+    let (alice, device) = client(&kernel, "alice");
+    for path in [
+        r"\\.\HandleGuard\.",
+        r"\\.\HandleGuard.",
+        r"\\.\HandleGuard\x\..",
+        r"//./HandleGuard",
+    ] {
+        let other = alice
+            .open(path, nt::GENERIC_READ | nt::GENERIC_WRITE)
+            .unwrap_or_else(|status| panic!("{path}: {status:#x}"));
+        assert_eq!(alice.close(other), nt::STATUS_SUCCESS);
+    }
+    assert_eq!(refusals(&alice, device, Refusal::NamespaceOpen), 0);
+    unload_clean(&kernel, &[&alice]);
+}
+
+#[test]
 fn an_unknown_code_is_an_invalid_device_request() {
     let kernel = boot();
     let (alice, device) = client(&kernel, "alice");

@@ -98,6 +98,27 @@ pub(super) fn encode<M: Message>(message: &M) -> Vec<u8> {
     out
 }
 
+/// What follows `\\.\` after Win32's normalization: `/` is `\`, empty and `.` segments
+/// vanish, `..` drops the segment before it, and without a trailing separator the last
+/// segment loses trailing dots and spaces.
+fn win32_normalized(rest: &str) -> String {
+    let rest = rest.replace('/', "\\");
+    let mut kept: Vec<&str> = Vec::new();
+    for segment in rest.split('\\') {
+        if segment == ".." {
+            kept.pop();
+        } else if !segment.is_empty() && segment != "." {
+            kept.push(segment);
+        }
+    }
+    let joined = kept.join("\\");
+    if rest.ends_with('\\') {
+        format!("{joined}\\")
+    } else {
+        joined.trim_end_matches(['.', ' ']).to_owned()
+    }
+}
+
 /// How the model resolves a path (`ntmodel`'s `resolve`): a file, the device with or without
 /// a name under it, or nothing.
 pub(super) enum Resolved {
@@ -107,13 +128,13 @@ pub(super) enum Resolved {
 }
 
 pub(super) fn resolve(path: &str) -> Resolved {
-    let mut path = path.to_owned();
-    for prefix in ["\\\\.\\", "\\\\?\\"] {
-        if let Some(rest) = path.strip_prefix(prefix) {
-            path = format!("\\??\\{rest}");
-            break;
-        }
-    }
+    let path = if let Some(rest) = path.strip_prefix("\\\\?\\") {
+        format!("\\??\\{rest}")
+    } else if let Some(rest) = path.strip_prefix("\\\\.\\") {
+        format!("\\??\\{}", win32_normalized(rest))
+    } else {
+        path.to_owned()
+    };
     let mut lower = path.to_ascii_lowercase();
     for prefix in ["\\dosdevices\\", "\\global??\\"] {
         if let Some(rest) = lower.strip_prefix(prefix) {

@@ -92,7 +92,15 @@ impl Runner {
 
     /// An open of a name under the device: refused, audited.
     fn open_under(&mut self, proc: usize, name: u8) {
-        let name = ["x", "", "a\\b", "..\\HandleGuard", "HandleGuard"][usize::from(name) % 5];
+        let name = [
+            "x",
+            "",
+            "a\\b",
+            "..\\HandleGuard\\x",
+            "HandleGuard",
+            "\\",
+            " ",
+        ][usize::from(name) % 7];
         let path = format!("{DEVICE}\\{name}");
         let result = self.procs[proc].process.open(&path, nt::GENERIC_READ);
         self.expect_eq(
