@@ -9,7 +9,7 @@ use wdm_safe::irp::{Dispatched, Irp};
 use wdm_safe::notify::{NotifyCounters, NotifyTable, NotifyTags};
 use wdm_safe::pool::Pool;
 use wdm_safe::registry::RegistryPath;
-use wdm_safe::security::SecurityDescriptor;
+use wdm_safe::security::{DEVICE_SDDL, DeviceSecurity, Guid, SecurityDescriptor};
 use wdm_safe::status::{NtError, NtResult};
 use wdm_safe::wide;
 
@@ -46,6 +46,16 @@ impl Drop for Counted<'_> {
     }
 }
 
+/// `{95d63161-0762-4274-b527-a062240d8547}`: handleguard's own device class for
+/// `IoCreateDeviceSecure` (a new GUID, not a setup class: Microsoft's guidance), under which an
+/// administrator may override the device's SDDL where that routine is used.
+const DEVICE_CLASS: Guid = Guid {
+    data1: 0x95d6_3161,
+    data2: 0x0762,
+    data3: 0x4274,
+    data4: [0xb5, 0x27, 0xa0, 0x62, 0x24, 0x0d, 0x85, 0x47],
+};
+
 const NOTIFY_TAGS: NotifyTags = NotifyTags {
     table: u32::from_le_bytes(*b"HgNt"),
     record: u32::from_le_bytes(*b"HgNr"),
@@ -57,7 +67,11 @@ impl Driver for HandleGuard {
     const DEVICE_NAME: &'static [u16] = wide!(protocol::DEVICE_NT_NAME);
     const LINK_NAME: &'static [u16] = wide!(protocol::DEVICE_DOS_NAME);
     const OPEN_TAG: u32 = u32::from_le_bytes(*b"HgOp");
-    const DEVICE_SECURITY: &'static SecurityDescriptor = &SecurityDescriptor::DEVICE;
+    const DEVICE_SECURITY: DeviceSecurity = DeviceSecurity {
+        descriptor: &SecurityDescriptor::DEVICE,
+        sddl: wide!(DEVICE_SDDL),
+        class: DEVICE_CLASS,
+    };
 
     fn start(pool: Pool, registry_path: RegistryPath<'_>) -> NtResult<Self> {
         let limits = config::Limits::read(registry_path);

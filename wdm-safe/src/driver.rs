@@ -10,7 +10,7 @@ use crate::ffi;
 use crate::irp::{Dispatched, Irp, Written};
 use crate::pool::{Charge, Pool, PoolBox};
 use crate::registry::RegistryPath;
-use crate::security::SecurityDescriptor;
+use crate::security::DeviceSecurity;
 use crate::status::{NtError, NtResult, NtStatus};
 use crate::unicode::UnicodeStr;
 
@@ -32,9 +32,9 @@ pub trait Driver: Sized + Sync + 'static {
     const LINK_NAME: &'static [u16];
     /// Pool tag of the per-open state.
     const OPEN_TAG: u32;
-    /// The control device's security descriptor, set on it before any request can arrive
-    /// (for most drivers [`SecurityDescriptor::DEVICE`]).
-    const DEVICE_SECURITY: &'static SecurityDescriptor;
+    /// The control device's security, set on it before any request can arrive (for most
+    /// drivers [`SecurityDescriptor::DEVICE`] with its SDDL and the driver's class GUID).
+    const DEVICE_SECURITY: DeviceSecurity;
 
     /// Builds the driver's state, from `DriverEntry` (System process).
     ///
@@ -136,36 +136,8 @@ fn start<D: Driver>(
         );
     };
 
-    let mut device: ffi::PDEVICE_OBJECT = core::ptr::null_mut();
-    // SAFETY: valid driver object and name; `device` receives the new device object.
-    let status = unsafe {
-        ffi::IoCreateDevice(
-            driver,
-            extension_size,
-            name.as_ptr(),
-            ffi::FILE_DEVICE_UNKNOWN,
-            ffi::FILE_DEVICE_SECURE_OPEN,
-            ffi::typed::FALSE,
-            &raw mut device,
-        )
-    };
-    NtStatus::from_raw(status).ok()?;
-    // What IoCreateDeviceSecure does, without its static library: the device's DACL is set
-    // before DO_DEVICE_INITIALIZING is cleared, so no open ever sees the default one.
-    // SAFETY: our new device object; a valid self-relative descriptor that lives forever.
-    let status = unsafe {
-        ffi::ObSetSecurityObjectByPointer(
-            device.cast(),
-            ffi::DACL_SECURITY_INFORMATION,
-            D::DEVICE_SECURITY.as_ptr(),
-        )
-    };
-    if let Err(error) = NtStatus::from_raw(status).ok() {
-        // SAFETY: the device was created above and holds nothing yet.
-        unsafe { ffi::IoDeleteDevice(device) };
-        return Err(error);
-    }
-    // SAFETY: IoCreateDevice succeeded, so `device` is a valid device object we own.
+    let device = crate::device::create(driver, &mut name, extension_size, &D::DEVICE_SECURITY)?;
+    // SAFETY: the device was created, so `device` is a valid device object we own.
     let Some(device_ref) = (unsafe { device.as_mut() }) else {
         return Err(NtError::UNSUCCESSFUL);
     };

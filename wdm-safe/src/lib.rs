@@ -38,6 +38,7 @@ pub mod ffi;
 
 pub mod access;
 mod attributes;
+mod device;
 pub mod driver;
 pub mod file;
 pub mod handle;

@@ -28,6 +28,46 @@ const FILE_RW: [u8; 4] = 0x0012_019Fu32.to_le_bytes();
 /// `FILE_GENERIC_READ` (`GR`).
 const FILE_R: [u8; 4] = 0x0012_0089u32.to_le_bytes();
 
+/// A GUID, as `GUID` lays it out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guid {
+    /// `Data1`.
+    pub data1: u32,
+    /// `Data2`.
+    pub data2: u16,
+    /// `Data3`.
+    pub data3: u16,
+    /// `Data4`.
+    pub data4: [u8; 8],
+}
+
+impl Guid {
+    pub(crate) fn to_ffi(self) -> crate::ffi::GUID {
+        crate::ffi::GUID {
+            Data1: self.data1,
+            Data2: self.data2,
+            Data3: self.data3,
+            Data4: self.data4,
+        }
+    }
+}
+
+/// How a control device is protected: its DACL as a descriptor and as the same SDDL string,
+/// and the device class GUID under which `IoCreateDeviceSecure` lets administrators override
+/// it (`HKLM\SYSTEM\CurrentControlSet\Control\Class\{guid}\Properties\Security`) where
+/// the kernel provides that routine.
+pub struct DeviceSecurity {
+    /// The DACL `ObSetSecurityObjectByPointer` sets.
+    pub descriptor: &'static SecurityDescriptor,
+    /// The same DACL as SDDL, UTF-16.
+    pub sddl: &'static [u16],
+    /// The device class.
+    pub class: Guid,
+}
+
+/// [`SecurityDescriptor::DEVICE`] as SDDL: `SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RW_RES_R`.
+pub const DEVICE_SDDL: &str = "D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GRGW;;;WD)(A;;GR;;;RC)";
+
 impl SecurityDescriptor<[u8; 112]> {
     /// The device's: `D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GRGW;;;WD)(A;;GR;;;RC)`, the WDK's
     /// `SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RW_RES_R` (wdmsec.h), with the generic rights
@@ -160,6 +200,41 @@ mod tests {
             [(0x0010_0000, 1, 0), (0x0010_0000, 3, 4)],
             "S-1-1-0 and S-1-3-4"
         );
+    }
+
+    #[test]
+    fn the_device_sddl_says_what_the_device_descriptor_holds() {
+        static DEVICE: SecurityDescriptor<[u8; 112]> = SecurityDescriptor::DEVICE;
+        // Generic rights as the file generic mapping gives them on a device; SIDs as their
+        // (authority, first subauthority).
+        let rights = |sddl: &str| match sddl {
+            "GA" => 0x001F_01FF,
+            "GRGWGX" => 0x0012_01BF,
+            "GRGW" => 0x0012_019F,
+            "GR" => 0x0012_0089,
+            other => panic!("{other}"),
+        };
+        let sid = |sddl: &str| match sddl {
+            "SY" => (5, 18),
+            "BA" => (5, 32),
+            "WD" => (1, 0),
+            "RC" => (5, 12),
+            other => panic!("{other}"),
+        };
+        let aces = super::DEVICE_SDDL
+            .strip_prefix("D:P(")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .expect("a protected DACL");
+        let expected: Vec<(u32, u8, u8)> = aces
+            .split(")(")
+            .map(|ace| {
+                let fields: Vec<&str> = ace.split(';').collect();
+                assert_eq!((fields[0], fields[1]), ("A", ""), "{ace}");
+                let (authority, sub) = sid(fields[5]);
+                (rights(fields[2]), authority, sub)
+            })
+            .collect();
+        assert_eq!(entries(&DEVICE), expected);
     }
 
     #[test]

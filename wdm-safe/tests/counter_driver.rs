@@ -12,7 +12,7 @@ use wdm_safe::driver::Driver;
 use wdm_safe::irp::{Dispatched, Irp};
 use wdm_safe::pool::Pool;
 use wdm_safe::registry::RegistryPath;
-use wdm_safe::security::SecurityDescriptor;
+use wdm_safe::security::{DEVICE_SDDL, DeviceSecurity, Guid, SecurityDescriptor};
 use wdm_safe::status::{NtError, NtResult};
 use wdm_safe::wide;
 
@@ -36,7 +36,16 @@ impl Driver for Counter {
     const DEVICE_NAME: &'static [u16] = wide!(r"\Device\Counter");
     const LINK_NAME: &'static [u16] = wide!(r"\DosDevices\Counter");
     const OPEN_TAG: u32 = u32::from_le_bytes(*b"CtOp");
-    const DEVICE_SECURITY: &'static SecurityDescriptor = &SecurityDescriptor::DEVICE;
+    const DEVICE_SECURITY: DeviceSecurity = DeviceSecurity {
+        descriptor: &SecurityDescriptor::DEVICE,
+        sddl: wide!(DEVICE_SDDL),
+        class: Guid {
+            data1: 0x0c07_7e12,
+            data2: 0,
+            data3: 0,
+            data4: [0; 8],
+        },
+    };
 
     fn start(_pool: Pool, _registry_path: RegistryPath<'_>) -> NtResult<Self> {
         Ok(Self {
