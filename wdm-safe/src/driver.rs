@@ -33,7 +33,7 @@ pub trait Driver: Sized + Sync + 'static {
     /// Pool tag of the per-open state.
     const OPEN_TAG: u32;
     /// The control device's security, set on it before any request can arrive (for most
-    /// drivers [`SecurityDescriptor::DEVICE`] with its SDDL and the driver's class GUID).
+    /// drivers [`SecurityDescriptor::DEVICE`](crate::security::SecurityDescriptor::DEVICE) with its SDDL and the driver's class GUID).
     const DEVICE_SECURITY: DeviceSecurity;
 
     /// Builds the driver's state, from `DriverEntry` (System process).
