@@ -181,7 +181,11 @@ fn the_service_is_a_demand_start_kernel_driver_running_the_built_image() {
     let registry = section(&all, directive(service, "AddReg").expect("AddReg"));
     assert_eq!(
         registry,
-        ["HKR,Parameters,MaxRegistrationsPerOpen,0x00010001,64"]
+        [
+            "HKR,Parameters,MaxRegistrationsPerOpen,0x00010001,64",
+            "HKR,Parameters,MaxRegistrations,0x00010001,4096"
+        ],
+        "the driver's defaults, as REG_DWORDs"
     );
 }
 
