@@ -1,7 +1,8 @@
 //! The embedded transport: the model kernel (`ntmodel`) in this process, with the real
 //! driver code loaded (`handleguard::DriverEntry`) and a user process for hgctl. The default
-//! off Windows. The clock is virtual: waiting advances it, a millisecond at a time, so the
-//! driver's timers and DPCs fire exactly when due and nothing sleeps.
+//! off Windows. The clock is virtual: waiting moves it straight to the next due timer (or the
+//! deadline), so the driver's timers and DPCs fire exactly when due, nothing sleeps, and a
+//! wait of 49 days takes no longer than one of a millisecond.
 use super::{
     Fixture, Forward, HandleRow, NameRow, Outcome, Pended, ProcessRow, READABLE_CONTENT, Reply,
     Transport,
@@ -168,13 +169,14 @@ impl Pended for ModelPended {
     }
 
     fn wait(&mut self, timeout_ms: u32) -> Option<(Reply, u64)> {
-        for waited in 0..=u64::from(timeout_ms) {
-            if let Some(reply) = self.poll() {
-                return Some((reply, waited));
-            }
-            self.machine.kernel.advance_ms(1);
-        }
-        None
+        // The clock jumps to the next due timer, never a millisecond at a time.
+        let kernel = self.machine.kernel.clone();
+        let mut reply = None;
+        let waited = kernel.advance_until(timeout_ms, || {
+            reply = self.poll();
+            reply.is_some()
+        })?;
+        reply.map(|reply| (reply, waited))
     }
 
     fn cancel(&mut self) {
@@ -276,13 +278,8 @@ impl Transport for ModelDevice {
     }
 
     fn wait(&self, handle: u64, timeout_ms: u32) -> Result<Option<u64>, Status> {
-        for waited in 0..=u64::from(timeout_ms) {
-            if self.is_signaled(handle)? {
-                return Ok(Some(waited));
-            }
-            self.machine.kernel.advance_ms(1);
-        }
-        Ok(None)
+        // The clock jumps to the next due timer, never a millisecond at a time.
+        self.machine.hgctl.wait_for(handle, timeout_ms)
     }
 
     fn set_event(&self, handle: u64) -> Status {

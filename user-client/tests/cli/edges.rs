@@ -338,7 +338,6 @@ fn output_follows_columns_when_there_is_no_terminal() {
 }
 
 #[test]
-#[ignore = "needs the model's next-timer wait: the model transport advances its clock 1 ms a step"]
 fn a_far_due_time_is_waited_for_without_spinning() {
     let started = std::time::Instant::now();
     let output = hgctl(&["--json", "event", "--due-ms", "4294967295"]);
@@ -379,7 +378,6 @@ fn peak_kib(count: &str) -> u64 {
 }
 
 #[test]
-#[ignore = "needs the model's constant memory for finished IRPs: it keeps every retired IRP"]
 fn bench_memory_does_not_grow_with_the_count() {
     let small = peak_kib("20000");
     let large = peak_kib("200000");
