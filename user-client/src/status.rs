@@ -43,7 +43,7 @@ statuses! {
     STATUS_NO_SUCH_DEVICE = 0xC000_000E, "the device does not exist: is the driver loaded?";
     STATUS_INVALID_DEVICE_REQUEST = 0xC000_0010, "the driver does not implement this IOCTL, or the request did not arrive in the caller's process context";
     STATUS_END_OF_FILE = 0xC000_0011, "the end of the file was reached";
-    STATUS_ACCESS_DENIED = 0xC000_0022, "access denied: the handle lacks the access the operation uses, or the caller may not open the object";
+    STATUS_ACCESS_DENIED = 0xC000_0022, "access denied: the handle lacks the access the operation uses (the driver's state-changing IOCTLs need a handle opened for writing), or the caller may not open the object";
     STATUS_BUFFER_TOO_SMALL = 0xC000_0023, "the output buffer is too small for the reply";
     STATUS_OBJECT_TYPE_MISMATCH = 0xC000_0024, "the handle names an object of another type";
     STATUS_OBJECT_NAME_INVALID = 0xC000_0033, "the name is not valid";
@@ -53,7 +53,7 @@ statuses! {
     STATUS_SHARING_VIOLATION = 0xC000_0043, "the file is open elsewhere in a way that does not share it";
     STATUS_QUOTA_EXCEEDED = 0xC000_0044, "this open of the device holds as many registrations as its quota allows (Parameters\\MaxRegistrationsPerOpen, 64 by default)";
     STATUS_DELETE_PENDING = 0xC000_0056, "the open is being cleaned up";
-    STATUS_INSUFFICIENT_RESOURCES = 0xC000_009A, "the kernel is out of pool";
+    STATUS_INSUFFICIENT_RESOURCES = 0xC000_009A, "no pool for it: this process's nonpaged pool quota is spent, or the device holds as many registrations as it allows (Parameters\\MaxRegistrations, 4096 by default)";
     STATUS_CANCELLED = 0xC000_0120, "the request was cancelled";
     STATUS_FILE_DELETED = 0xC000_0123, "the object behind the open handle is gone (under Wine: winedevice.exe, which hosts the driver, has died)";
     STATUS_NOT_FOUND = 0xC000_0225, "no registration of this open has that id";
