@@ -4,10 +4,7 @@
 //! open whose registrations were cancelled in time, costs no flush.
 mod support;
 
-use handleguard_protocol::{
-    IOCTL_HANDLEGUARD_REGISTER_EVENT as REGISTER, IOCTL_HANDLEGUARD_UNREGISTER as UNREGISTER,
-    IdRequest, NotifyMode, RegisterEventReply, RegisterEventRequest,
-};
+use handleguard_protocol::{IOCTL_HANDLEGUARD_UNREGISTER as UNREGISTER, IdRequest};
 use ntmodel::TraceEvent;
 use support::*;
 
@@ -19,22 +16,6 @@ fn flushes(kernel: &Kernel) -> usize {
             |event| matches!(event, TraceEvent::Call(call) if call.routine == "KeFlushQueuedDpcs"),
         )
         .count()
-}
-
-fn register(process: &Process, device: u64, due_ms: u32) -> u64 {
-    let event = process.create_event(
-        nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
-        EventKind::Notification,
-        false,
-    );
-    let request = RegisterEventRequest {
-        event,
-        due_ms,
-        mode: NotifyMode::SignalEvent as u32,
-    };
-    call::<_, RegisterEventReply>(process, device, REGISTER, &request)
-        .expect("registered")
-        .id
 }
 
 fn open(process: &Process) -> u64 {
@@ -63,8 +44,8 @@ fn registrations_cancelled_before_they_were_due_leave_no_dpc_to_flush() {
     let process = kernel.create_process("hgctl.exe", User::new("alice"));
     kernel.set_trace(true);
     let device = open(&process);
-    let id = register(&process, device, 1_000);
-    register(&process, device, 1_000);
+    let id = register_new_event(&process, device, 1_000).expect("registered");
+    register_new_event(&process, device, 1_000).expect("registered");
     assert_eq!(
         send(&process, device, UNREGISTER, &IdRequest { id }),
         nt::STATUS_SUCCESS
@@ -84,7 +65,7 @@ fn a_close_after_a_timer_reached_its_dpc_flushes_once() {
     let process = kernel.create_process("hgctl.exe", User::new("alice"));
     kernel.set_trace(true);
     let device = open(&process);
-    register(&process, device, 10);
+    register_new_event(&process, device, 10).expect("registered");
     kernel.advance_ms(10);
     assert_eq!(info(&process, device).registrations_fired, 1);
     assert_eq!(process.close(device), nt::STATUS_SUCCESS);

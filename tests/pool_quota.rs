@@ -17,20 +17,6 @@ const OPEN_TAG: u32 = u32::from_le_bytes(*b"HgOp");
 const TABLE_TAG: u32 = u32::from_le_bytes(*b"HgNt");
 const RECORD_TAG: u32 = u32::from_le_bytes(*b"HgNr");
 
-fn register(process: &Process, device: u64, due_ms: u32) -> Result<u64, nt::NTSTATUS> {
-    let event = process.create_event(
-        nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
-        EventKind::Notification,
-        false,
-    );
-    let request = RegisterEventRequest {
-        event,
-        due_ms,
-        mode: NotifyMode::SignalEvent as u32,
-    };
-    call::<_, RegisterEventReply>(process, device, REGISTER, &request).map(|reply| reply.id)
-}
-
 fn bytes(kernel: &Kernel, tag: u32) -> usize {
     usize::try_from(kernel.pool_stats_by_tag(tag).outstanding_bytes).expect("a small count")
 }
@@ -77,7 +63,7 @@ fn registrations_are_charged_to_the_registering_process_and_returned_when_they_e
     let alice_open = alice.pool_charged();
     let bob_before = bob.pool_charged();
 
-    let id = register(&alice, device, 1_000).expect("registered");
+    let id = register_new_event(&alice, device, 1_000).expect("registered");
     let record = bytes(&kernel, RECORD_TAG);
     let table = bytes(&kernel, TABLE_TAG);
     assert!(record > 0 && table > 0);
@@ -106,7 +92,7 @@ fn registrations_are_charged_to_the_registering_process_and_returned_when_they_e
 fn a_process_out_of_pool_quota_is_refused_and_nothing_it_passed_is_kept() {
     let kernel = boot();
     let (alice, device) = client(&kernel, "alice");
-    register(&alice, device, 1_000).expect("the first registration fits");
+    register_new_event(&alice, device, 1_000).expect("the first registration fits");
     alice.set_pool_quota(Some(alice.pool_charged()));
     let charged = alice.pool_charged();
 
@@ -134,7 +120,7 @@ fn a_process_out_of_pool_quota_is_refused_and_nothing_it_passed_is_kept() {
     assert_eq!(info(&alice, device).registrations_active, 1);
 
     let (bob, bob_device) = client(&kernel, "bob");
-    register(&bob, bob_device, 1_000).expect("another process still registers");
+    register_new_event(&bob, bob_device, 1_000).expect("another process still registers");
     unload_clean(&kernel, &[&alice, &bob]);
 }
 
@@ -165,8 +151,8 @@ fn the_device_caps_registrations_of_every_open_together() {
         .expect("a second open");
     let (bob, third) = client(&kernel, "bob");
 
-    register(&alice, first, 1_000).expect("1 of 3");
-    register(&alice, second, 1_000).expect("2 of 3");
+    register_new_event(&alice, first, 1_000).expect("1 of 3");
+    register_new_event(&alice, second, 1_000).expect("2 of 3");
     let kernel_event = call::<_, KernelEventReply>(
         &bob,
         third,
@@ -178,11 +164,11 @@ fn the_device_caps_registrations_of_every_open_together() {
     )
     .expect("3 of 3: a kernel event counts too");
     assert_eq!(
-        register(&bob, third, 1_000),
+        register_new_event(&bob, third, 1_000),
         Err(nt::STATUS_INSUFFICIENT_RESOURCES)
     );
     assert_eq!(
-        register(&alice, first, 1_000),
+        register_new_event(&alice, first, 1_000),
         Err(nt::STATUS_INSUFFICIENT_RESOURCES)
     );
     assert_eq!(refusals(&bob, third, Refusal::Quota), 2);
@@ -199,7 +185,7 @@ fn the_device_caps_registrations_of_every_open_together() {
         ),
         nt::STATUS_SUCCESS
     );
-    register(&alice, first, 1_000).expect("a slot came back");
+    register_new_event(&alice, first, 1_000).expect("a slot came back");
     unload_clean(&kernel, &[&alice, &bob]);
 }
 
@@ -215,7 +201,7 @@ fn the_device_cap_is_read_from_parameters_with_a_sane_default() {
         kernel.debug_log()
     );
     let (alice, device) = client(&kernel, "alice");
-    register(&alice, device, 1_000).expect("the default cap applies");
+    register_new_event(&alice, device, 1_000).expect("the default cap applies");
     unload_clean(&kernel, &[&alice]);
 }
 

@@ -90,6 +90,32 @@ pub fn info(process: &Process, device: u64) -> InfoReply {
     InfoReply::decode(&reply.output).expect("a well-formed info reply")
 }
 
+/// `REGISTER_EVENT` (signal mode) with a new event of `process`'s (`SYNCHRONIZE |
+/// EVENT_MODIFY_STATE`) due in `due_ms`: the registration id.
+pub fn register_new_event(
+    process: &Process,
+    device: u64,
+    due_ms: u32,
+) -> Result<u64, nt::NTSTATUS> {
+    let event = process.create_event(
+        nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
+        EventKind::Notification,
+        false,
+    );
+    let request = protocol::RegisterEventRequest {
+        event,
+        due_ms,
+        mode: protocol::NotifyMode::SignalEvent as u32,
+    };
+    call::<_, protocol::RegisterEventReply>(
+        process,
+        device,
+        protocol::IOCTL_HANDLEGUARD_REGISTER_EVENT,
+        &request,
+    )
+    .map(|reply| reply.id)
+}
+
 /// Refusals counted for `reason`.
 pub fn refusals(process: &Process, device: u64, reason: protocol::Refusal) -> u64 {
     info(process, device).refusals[reason.index()]
