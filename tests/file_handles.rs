@@ -228,7 +228,6 @@ fn a_missing_path_and_a_malformed_path_fail_cleanly() {
 const STATUS_NOT_SUPPORTED: nt::NTSTATUS = 0xC000_00BB_u32 as nt::NTSTATUS;
 
 #[test]
-#[ignore = "fails until INSPECT_FILE and OPEN_AS_CALLER read only files of their own"]
 fn inspecting_a_file_does_not_move_the_callers_file_position() {
     let (kernel, alice, device) = setup();
     let file = alice
@@ -246,15 +245,14 @@ fn inspecting_a_file_does_not_move_the_callers_file_position() {
 }
 
 #[test]
-#[ignore = "fails until INSPECT_FILE and OPEN_AS_CALLER read only files of their own"]
 fn the_device_handle_the_request_came_on_is_refused_as_a_file_not_waited_on() {
     let (kernel, alice, device) = setup();
     assert_eq!(inspect(&alice, device, device), Err(STATUS_NOT_SUPPORTED));
+    assert_eq!(refusals(&alice, device, Refusal::NotAFile), 1);
     unload_clean(&kernel, &[&alice]);
 }
 
 #[test]
-#[ignore = "fails until INSPECT_FILE and OPEN_AS_CALLER read only files of their own"]
 fn a_named_pipe_is_refused_and_its_data_stays_unread() {
     let (kernel, alice, device) = setup();
     let server = alice.create_named_pipe("feed").expect("pipe");
@@ -263,12 +261,12 @@ fn a_named_pipe_is_refused_and_its_data_stays_unread() {
         .expect("client end");
     assert_eq!(alice.write_file(server, b"for the reader"), Ok(14));
     assert_eq!(inspect(&alice, device, client), Err(STATUS_NOT_SUPPORTED));
+    assert_eq!(refusals(&alice, device, Refusal::NotAFile), 1);
     assert_eq!(alice.read_file(client, 64), Ok(b"for the reader".to_vec()));
     unload_clean(&kernel, &[&alice]);
 }
 
 #[test]
-#[ignore = "fails until INSPECT_FILE and OPEN_AS_CALLER read only files of their own"]
 fn an_empty_named_pipe_is_refused_without_a_read_that_would_wait_forever() {
     let (kernel, alice, device) = setup();
     let _server = alice.create_named_pipe("quiet").expect("pipe");
@@ -280,7 +278,6 @@ fn an_empty_named_pipe_is_refused_without_a_read_that_would_wait_forever() {
 }
 
 #[test]
-#[ignore = "fails until INSPECT_FILE and OPEN_AS_CALLER read only files of their own"]
 fn the_whole_volume_is_refused_as_a_file() {
     let (kernel, alice, device) = setup();
     let volume = alice.open(r"\\.\C:", nt::GENERIC_READ).expect("volume");
@@ -289,13 +286,13 @@ fn the_whole_volume_is_refused_as_a_file() {
 }
 
 #[test]
-#[ignore = "fails until INSPECT_FILE and OPEN_AS_CALLER read only files of their own"]
 fn opening_a_device_path_on_the_callers_behalf_is_refused() {
     let (kernel, alice, device) = setup();
     assert_eq!(
         open_as_caller(&alice, device, r"\Device\HandleGuard"),
         Err(STATUS_NOT_SUPPORTED)
     );
+    assert_eq!(refusals(&alice, device, Refusal::NotAFile), 1);
     assert!(
         kernel.system_handle_values().is_empty(),
         "the driver's handle to its own device was closed"
@@ -304,7 +301,6 @@ fn opening_a_device_path_on_the_callers_behalf_is_refused() {
 }
 
 #[test]
-#[ignore = "fails until INSPECT_FILE and OPEN_AS_CALLER read only files of their own"]
 fn opening_a_pipe_path_on_the_callers_behalf_is_refused_before_any_read() {
     let (kernel, alice, device) = setup();
     let server = alice.create_named_pipe("feed").expect("pipe");
@@ -321,7 +317,6 @@ fn opening_a_pipe_path_on_the_callers_behalf_is_refused_before_any_read() {
 }
 
 #[test]
-#[ignore = "fails until INSPECT_FILE and OPEN_AS_CALLER read only files of their own"]
 fn opening_a_raw_volume_on_the_callers_behalf_is_refused() {
     let (kernel, alice, device) = setup();
     assert_eq!(
@@ -332,5 +327,6 @@ fn opening_a_raw_volume_on_the_callers_behalf_is_refused() {
         open_as_caller(&alice, device, r"\Device\HarddiskVolume1"),
         Err(STATUS_NOT_SUPPORTED)
     );
+    assert_eq!(refusals(&alice, device, Refusal::NotAFile), 2);
     unload_clean(&kernel, &[&alice]);
 }

@@ -22,7 +22,7 @@ pub struct FileEntry {
 /// The files, the named pipes, and the file systems' device objects.
 #[derive(Debug, Default)]
 pub struct Files {
-    files: HashMap<String, FileEntry>,
+    entries: HashMap<String, FileEntry>,
     /// Named pipes by name (lower case, without `\Device\NamedPipe\`).
     pub pipes: HashMap<String, Pipe>,
     /// The volume's and the named-pipe file system's device objects.
@@ -32,7 +32,7 @@ pub struct Files {
 impl Files {
     /// Adds or replaces a file.
     pub fn add(&mut self, path: &str, content: Vec<u8>, security: Security) {
-        self.files.insert(
+        self.entries.insert(
             normalize_link(path),
             FileEntry {
                 path: path.to_owned(),
@@ -44,17 +44,17 @@ impl Files {
 
     /// Whether `key` (normalised) names a file.
     pub fn contains(&self, key: &str) -> bool {
-        self.files.contains_key(key)
+        self.entries.contains_key(key)
     }
 
     /// The file at `key` (normalised).
     pub fn get(&self, key: &str) -> Option<&FileEntry> {
-        self.files.get(key)
+        self.entries.get(key)
     }
 
     /// Every file.
     pub fn iter(&self) -> impl Iterator<Item = &FileEntry> {
-        self.files.values()
+        self.entries.values()
     }
 }
 

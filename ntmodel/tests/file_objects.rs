@@ -8,7 +8,8 @@
 //! file object on the same file, with its own position and lock.
 mod common;
 
-use common::reference_by_handle;
+use common::test_driver::*;
+use common::{kernel_with_driver, reference_by_handle};
 use nt_bindings as nt;
 use ntmodel::{FileOpen, FileSecurity, Kernel, PreviousMode, User, codes};
 
@@ -130,17 +131,16 @@ fn zw_end_of_file(handle: u64) -> (nt::NTSTATUS, i64) {
 
 fn close(handle: u64) {
     // SAFETY: a kernel handle of the test's, closed once.
-    assert_eq!(
-        unsafe { ntmodel::ZwClose(handle as nt::HANDLE) },
-        nt::STATUS_SUCCESS
-    );
+    let status = unsafe { ntmodel::ZwClose(handle as nt::HANDLE) };
+    assert_eq!(status, nt::STATUS_SUCCESS);
 }
 
 /// `FileObject->DeviceObject->DeviceType`, whether `Vpb` is set, and `Flags`.
 fn device_of(object: usize) -> (u32, bool, u32) {
     let file = object as *const nt::FILE_OBJECT;
     // SAFETY: a live file object of the test's.
-    let (device, vpb, flags) = unsafe { ((*file).DeviceObject, (*file).Vpb, (*file).Flags) };
+    let file = unsafe { &*file };
+    let (device, vpb, flags) = (file.DeviceObject, file.Vpb, file.Flags);
     assert!(!device.is_null());
     // SAFETY: a file object's device lives at least as long as the file object.
     (unsafe { (*device).DeviceType }, !vpb.is_null(), flags)
@@ -305,4 +305,28 @@ fn a_synchronous_read_of_an_empty_pipe_is_a_wait_that_never_ends() {
     let stops = k.take_verifier_stops();
     assert_eq!(stops.len(), 1);
     assert!(stops[0].is(codes::NTMODEL_CHECK, codes::MODEL_WAIT_NEVER_ENDS));
+}
+
+#[test]
+fn a_driver_querying_the_synchronous_file_object_its_request_came_on_deadlocks() {
+    let (k, alice) = kernel_with_driver();
+    let device = alice
+        .open(r"\\.\ModelTest", nt::GENERIC_READ | nt::GENERIC_WRITE)
+        .expect("open");
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        alice.ioctl(device, IOCTL_BUG_QUERY_OWN_FILE_OBJECT, &[], 0)
+    }));
+    assert!(outcome.is_err(), "the user-side call panics");
+    let stops = k.take_verifier_stops();
+    assert_eq!(stops.len(), 1);
+    assert!(stops[0].is(codes::NTMODEL_CHECK, codes::MODEL_FILE_LOCK_DEADLOCK));
+    // An overlapped handle has no file-object lock: the query reaches the (unmodelled)
+    // device and fails without a stop.
+    let overlapped = alice
+        .open_file(r"\\.\ModelTest", nt::GENERIC_READ, FileOpen::Asynchronous)
+        .expect("open overlapped");
+    let (status, _, _) =
+        common::done(alice.ioctl(overlapped, IOCTL_BUG_QUERY_OWN_FILE_OBJECT, &[], 0));
+    assert_eq!(status, nt::STATUS_INVALID_DEVICE_REQUEST);
+    k.check_no_stop();
 }

@@ -98,10 +98,12 @@ pub(super) fn encode<M: Message>(message: &M) -> Vec<u8> {
     out
 }
 
-/// How the model resolves a path (`ntmodel`'s `resolve`): a file, the device with or without
-/// a name under it, or nothing.
+/// How the model resolves a path (`ntmodel`'s `resolve`): a file, the volume the files are on
+/// (whole), the device with or without a name under it, or nothing (the sequences make no
+/// named pipes, so a pipe path finds nothing).
 pub(super) enum Resolved {
     Disk(usize),
+    Volume,
     Device { under: bool },
     Nothing,
 }
@@ -126,6 +128,9 @@ pub(super) fn resolve(path: &str) -> Resolved {
         .position(|(name, _)| name.to_ascii_lowercase() == lower)
     {
         return Resolved::Disk(file);
+    }
+    if lower == "\\??\\c:" || lower == "\\device\\harddiskvolume1" {
+        return Resolved::Volume;
     }
     if let Some(rest) = lower.strip_prefix("\\??\\") {
         let (link, tail) = match rest.find('\\') {

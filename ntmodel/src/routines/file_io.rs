@@ -96,7 +96,7 @@ pub fn read_file(
         return status;
     }
     let length = usize::try_from(length).unwrap_or(usize::MAX);
-    let content = match target {
+    let bytes = match target {
         FileTarget::Disk(key) => match state.files.get(&key) {
             Some(entry) => entry.content.clone(),
             None => return nt::STATUS_NO_SUCH_FILE,
@@ -129,15 +129,12 @@ pub fn read_file(
         (Some(_), _) | (None, false) => return nt::STATUS_INVALID_PARAMETER,
     };
     let start = usize::try_from(position).unwrap_or(usize::MAX);
-    if start >= content.len() {
+    if start >= bytes.len() {
         write_io_status(iosb, nt::STATUS_END_OF_FILE, 0);
         return nt::STATUS_END_OF_FILE;
     }
-    let count = (content.len() - start).min(length);
-    copy_out(
-        buffer,
-        content.get(start..start + count).unwrap_or_default(),
-    );
+    let count = (bytes.len() - start).min(length);
+    copy_out(buffer, bytes.get(start..start + count).unwrap_or_default());
     if synchronous {
         // A synchronous read moves the file object's position past what it read, whether
         // or not it gave an explicit ByteOffset (the ZwReadFile page).

@@ -3,8 +3,8 @@
 //! off Windows. The clock is virtual: waiting advances it, a millisecond at a time, so the
 //! driver's timers and DPCs fire exactly when due and nothing sleeps.
 use super::{
-    Fixture, Forward, HandleRow, NameRow, Outcome, Pended, ProcessRow, READABLE_CONTENT, Reply,
-    Transport,
+    Fixture, Forward, HandleRow, NameRow, Outcome, Pended, Pipe, ProcessRow, READABLE_CONTENT,
+    Reply, Transport,
 };
 use crate::explain::{Op, explain_for};
 use crate::failure::Failure;
@@ -28,6 +28,8 @@ struct Machine {
     hgctl: Process,
     other: Process,
     shut_down: Cell<bool>,
+    /// The number in the name of the next pipe a scenario makes.
+    next_pipe: Cell<u32>,
 }
 
 impl Machine {
@@ -90,6 +92,7 @@ impl ModelDevice {
             other: kernel.create_process("other.exe", User::new("someone-else")),
             kernel,
             shut_down: Cell::new(false),
+            next_pipe: Cell::new(0),
         });
         if path.is_empty() {
             return Err(Failure::usage("--device: the path is empty"));
@@ -310,6 +313,27 @@ impl Transport for ModelDevice {
             }
         }
         Err("every handle value of the second process is also open in hgctl's".into())
+    }
+
+    fn device_handle(&self) -> u64 {
+        self.device
+    }
+
+    fn named_pipe_with_data(&self, data: &[u8]) -> Result<Pipe, String> {
+        let hgctl = &self.machine.hgctl;
+        let number = self.machine.next_pipe.get();
+        self.machine.next_pipe.set(number + 1);
+        let name = format!("handleguard-selftest-{number}");
+        let server = hgctl.create_named_pipe(&name).map_err(status::explain)?;
+        let client = hgctl
+            .open(&format!(r"\\.\pipe\{name}"), nt::GENERIC_READ)
+            .map_err(status::explain)?;
+        hgctl.write_file(server, data).map_err(status::explain)?;
+        Ok(Pipe { client, server })
+    }
+
+    fn pipe_bytes_waiting(&self, client: u64) -> Result<usize, Status> {
+        self.machine.hgctl.peek_named_pipe(client)
     }
 
     fn kernel_handle(&self) -> u64 {

@@ -100,6 +100,20 @@ impl Process {
         })
     }
 
+    /// `PeekNamedPipe`: the bytes waiting to be read at a pipe end, read nothing.
+    ///
+    /// # Errors
+    /// `STATUS_INVALID_HANDLE`, `STATUS_ACCESS_DENIED` without `FILE_READ_DATA`,
+    /// `STATUS_INVALID_PARAMETER` for anything but a pipe.
+    pub fn peek_named_pipe(&self, handle: u64) -> Result<usize, nt::NTSTATUS> {
+        self.file_io(
+            "PeekNamedPipe",
+            handle,
+            nt::FILE_READ_DATA,
+            |state, file| requests::pipe_available(state, file).ok_or(nt::STATUS_INVALID_PARAMETER),
+        )
+    }
+
     /// `WriteFile` to a pipe end: the other end can read it.
     ///
     /// # Errors
