@@ -24,6 +24,7 @@ impl Failure {
         match error {
             RequestorError::WrongContext => Self::wrong_context(),
             RequestorError::KernelRequestor => Self::kernel_requestor(),
+            RequestorError::NotAFile => Self::not_a_file(),
             RequestorError::Status(status) => {
                 let reason = match status {
                     NtError::OBJECT_TYPE_MISMATCH => Refusal::WrongType,
@@ -46,6 +47,11 @@ impl Failure {
     /// A request from kernel mode for what only a user-mode caller can be given.
     pub fn kernel_requestor() -> Self {
         Self::Audited(Refusal::KernelRequestor, NtError::INVALID_DEVICE_REQUEST)
+    }
+
+    /// A file handle or path that is not a file on a file-system volume.
+    pub fn not_a_file() -> Self {
+        Self::Audited(Refusal::NotAFile, NtError::NOT_SUPPORTED)
     }
 
     /// A malformed input field.
@@ -82,6 +88,7 @@ impl From<RequestorError> for Failure {
         match error {
             RequestorError::WrongContext => Self::wrong_context(),
             RequestorError::KernelRequestor => Self::kernel_requestor(),
+            RequestorError::NotAFile => Self::not_a_file(),
             RequestorError::Status(status) => Self::Status(status),
         }
     }

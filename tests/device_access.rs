@@ -10,6 +10,7 @@ use handleguard_protocol::{
     self as protocol, IOCTL_HANDLEGUARD_CREATE_KERNEL_EVENT as CREATE_KERNEL_EVENT,
     IOCTL_HANDLEGUARD_GET_INFO as GET_INFO, IOCTL_HANDLEGUARD_REGISTER_EVENT as REGISTER,
     IOCTL_HANDLEGUARD_SIGNAL_KERNEL_EVENT as SIGNAL, IOCTL_HANDLEGUARD_UNREGISTER as UNREGISTER,
+    InfoReply,
 };
 use support::*;
 
@@ -68,11 +69,11 @@ fn a_handle_without_write_access_cannot_register_and_the_driver_never_sees_it() 
         );
     }
     assert_eq!(
-        raw(&alice, no_access, GET_INFO, &[], 144).status,
+        raw(&alice, no_access, GET_INFO, &[], InfoReply::SIZE).status,
         nt::STATUS_ACCESS_DENIED
     );
     assert_eq!(
-        raw(&alice, read_only, GET_INFO, &[], 144).status,
+        raw(&alice, read_only, GET_INFO, &[], InfoReply::SIZE).status,
         nt::STATUS_SUCCESS
     );
     assert_eq!(

@@ -221,3 +221,112 @@ fn a_missing_path_and_a_malformed_path_fail_cleanly() {
     );
     unload_clean(&kernel, &[&alice]);
 }
+
+/// `STATUS_NOT_SUPPORTED`: what the driver answers for a handle or path that is not a file
+/// on a file-system volume.
+#[allow(clippy::cast_possible_wrap)]
+const STATUS_NOT_SUPPORTED: nt::NTSTATUS = 0xC000_00BB_u32 as nt::NTSTATUS;
+
+#[test]
+fn inspecting_a_file_does_not_move_the_callers_file_position() {
+    let (kernel, alice, device) = setup();
+    let file = alice
+        .open_file(SHARED, nt::FILE_READ_DATA, FileOpen::Synchronous)
+        .expect("open");
+    assert_eq!(alice.read_file(file, 5), Ok(b"hello".to_vec()));
+    let report = inspect(&alice, device, file).expect("inspected");
+    assert_eq!(report.size, 14);
+    assert_eq!(
+        alice.read_file(file, 5),
+        Ok(b", han".to_vec()),
+        "the caller's position is where the caller left it"
+    );
+    unload_clean(&kernel, &[&alice]);
+}
+
+#[test]
+fn the_device_handle_the_request_came_on_is_refused_as_a_file_not_waited_on() {
+    let (kernel, alice, device) = setup();
+    assert_eq!(inspect(&alice, device, device), Err(STATUS_NOT_SUPPORTED));
+    assert_eq!(refusals(&alice, device, Refusal::NotAFile), 1);
+    unload_clean(&kernel, &[&alice]);
+}
+
+#[test]
+fn a_named_pipe_is_refused_and_its_data_stays_unread() {
+    let (kernel, alice, device) = setup();
+    let server = alice.create_named_pipe("feed").expect("pipe");
+    let client = alice
+        .open(r"\\.\pipe\feed", nt::GENERIC_READ)
+        .expect("client end");
+    assert_eq!(alice.write_file(server, b"for the reader"), Ok(14));
+    assert_eq!(inspect(&alice, device, client), Err(STATUS_NOT_SUPPORTED));
+    assert_eq!(refusals(&alice, device, Refusal::NotAFile), 1);
+    assert_eq!(alice.read_file(client, 64), Ok(b"for the reader".to_vec()));
+    unload_clean(&kernel, &[&alice]);
+}
+
+#[test]
+fn an_empty_named_pipe_is_refused_without_a_read_that_would_wait_forever() {
+    let (kernel, alice, device) = setup();
+    let _server = alice.create_named_pipe("quiet").expect("pipe");
+    let client = alice
+        .open(r"\\.\pipe\quiet", nt::GENERIC_READ)
+        .expect("client end");
+    assert_eq!(inspect(&alice, device, client), Err(STATUS_NOT_SUPPORTED));
+    unload_clean(&kernel, &[&alice]);
+}
+
+#[test]
+fn the_whole_volume_is_refused_as_a_file() {
+    let (kernel, alice, device) = setup();
+    let volume = alice.open(r"\\.\C:", nt::GENERIC_READ).expect("volume");
+    assert_eq!(inspect(&alice, device, volume), Err(STATUS_NOT_SUPPORTED));
+    unload_clean(&kernel, &[&alice]);
+}
+
+#[test]
+fn opening_a_device_path_on_the_callers_behalf_is_refused() {
+    let (kernel, alice, device) = setup();
+    assert_eq!(
+        open_as_caller(&alice, device, r"\Device\HandleGuard"),
+        Err(STATUS_NOT_SUPPORTED)
+    );
+    assert_eq!(refusals(&alice, device, Refusal::NotAFile), 1);
+    assert!(
+        kernel.system_handle_values().is_empty(),
+        "the driver's handle to its own device was closed"
+    );
+    unload_clean(&kernel, &[&alice]);
+}
+
+#[test]
+fn opening_a_pipe_path_on_the_callers_behalf_is_refused_before_any_read() {
+    let (kernel, alice, device) = setup();
+    let server = alice.create_named_pipe("feed").expect("pipe");
+    assert_eq!(alice.write_file(server, b"for the reader"), Ok(14));
+    assert_eq!(
+        open_as_caller(&alice, device, r"\??\pipe\feed"),
+        Err(STATUS_NOT_SUPPORTED)
+    );
+    let client = alice
+        .open(r"\\.\pipe\feed", nt::GENERIC_READ)
+        .expect("client end");
+    assert_eq!(alice.read_file(client, 64), Ok(b"for the reader".to_vec()));
+    unload_clean(&kernel, &[&alice]);
+}
+
+#[test]
+fn opening_a_raw_volume_on_the_callers_behalf_is_refused() {
+    let (kernel, alice, device) = setup();
+    assert_eq!(
+        open_as_caller(&alice, device, r"\??\C:"),
+        Err(STATUS_NOT_SUPPORTED)
+    );
+    assert_eq!(
+        open_as_caller(&alice, device, r"\Device\HarddiskVolume1"),
+        Err(STATUS_NOT_SUPPORTED)
+    );
+    assert_eq!(refusals(&alice, device, Refusal::NotAFile), 2);
+    unload_clean(&kernel, &[&alice]);
+}

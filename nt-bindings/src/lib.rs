@@ -34,6 +34,9 @@ pub mod ctypes {
     pub use core::ffi::c_void;
 }
 
+mod file;
+pub use file::*;
+
 mod generated;
 pub use generated::*;
 

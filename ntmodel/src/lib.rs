@@ -64,7 +64,7 @@ pub use exports::ex::{
     ExFreePoolWithTag, KeBugCheckEx, MmGetSystemRoutineAddress,
 };
 pub use exports::io::{
-    IoAcquireCancelSpinLock, IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice,
+    IoAcquireCancelSpinLock, IoCreateDevice, IoCreateFile, IoCreateSymbolicLink, IoDeleteDevice,
     IoDeleteSymbolicLink, IoGetCurrentProcess, IoGetRequestorProcess, IoIs32bitProcess,
     IoReleaseCancelSpinLock, IofCompleteRequest,
 };

@@ -173,6 +173,10 @@ pub enum Refusal {
     /// A request from kernel mode (another driver) for what only a user-mode caller can be
     /// given: a handle in its process (`STATUS_INVALID_DEVICE_REQUEST`).
     KernelRequestor = 11,
+    /// A file handle or path that is not a file on a file-system volume: a named pipe, a
+    /// mailslot, a device (the driver's own included) or a whole volume
+    /// (`STATUS_NOT_SUPPORTED`).
+    NotAFile = 12,
 }
 
 impl Refusal {
@@ -190,6 +194,7 @@ impl Refusal {
         Refusal::CallerAccessDenied,
         Refusal::AsynchronousFile,
         Refusal::KernelRequestor,
+        Refusal::NotAFile,
     ];
 
     /// Index of this reason in [`InfoReply::refusals`].
@@ -214,16 +219,17 @@ impl Refusal {
             Refusal::CallerAccessDenied => "caller_access_denied",
             Refusal::AsynchronousFile => "asynchronous_file",
             Refusal::KernelRequestor => "kernel_requestor",
+            Refusal::NotAFile => "not_a_file",
         }
     }
 }
 
 /// Number of [`Refusal`] reasons.
-pub const REFUSAL_KINDS: usize = 12;
+pub const REFUSAL_KINDS: usize = 13;
 
 wire_struct! {
     /// Reply of `IOCTL_HANDLEGUARD_GET_INFO`.
-    pub struct InfoReply [144] {
+    pub struct InfoReply [152] {
         /// [`crate::PROTOCOL_VERSION`].
         pub version: u32,
         /// Number of entries in `refusals` ([`REFUSAL_KINDS`]).

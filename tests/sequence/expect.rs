@@ -26,6 +26,10 @@ fn too_small() -> Fail {
     Fail::Refused(Refusal::BadBuffer, nt::STATUS_BUFFER_TOO_SMALL)
 }
 
+fn not_a_file() -> Fail {
+    Fail::Refused(Refusal::NotAFile, nt::STATUS_NOT_SUPPORTED)
+}
+
 fn wrong_context() -> Fail {
     Fail::Refused(Refusal::WrongContext, nt::STATUS_INVALID_DEVICE_REQUEST)
 }
@@ -408,7 +412,10 @@ impl Runner {
         }
     }
 
-    /// `INSPECT_FILE`: the report of a synchronous disk file the handle may read.
+    /// `INSPECT_FILE`: the report of a synchronous disk file the handle may read, read through
+    /// the driver's own file object. Anything else the handle names is refused by what its
+    /// file object is, before anything is opened or read: the volume whole, a device (the very
+    /// handle the request came on included).
     fn inspect(
         &mut self,
         proc: usize,
@@ -427,11 +434,12 @@ impl Runner {
                 Refusal::AsynchronousFile,
                 nt::STATUS_INVALID_PARAMETER,
             )),
+            // The reopen is checked against the caller's token: every user who holds a handle
+            // to a file may open it (handles are opened by their own process's user).
             Kind::Disk { file, .. } => {
                 Ok(Expect::Done(nt::STATUS_SUCCESS, encode(&report_of(file))))
             }
-            // A device file object has no size to query.
-            _ => Err(Fail::Failed(nt::STATUS_INVALID_DEVICE_REQUEST)),
+            _ => Err(not_a_file()),
         }
     }
 
@@ -454,10 +462,9 @@ impl Runner {
                 Refusal::CallerAccessDenied,
                 nt::STATUS_ACCESS_DENIED,
             )),
-            // The driver opens its own device (and closes it again): no size to query.
-            Resolved::Device { under: false } => {
-                Err(Fail::Failed(nt::STATUS_INVALID_DEVICE_REQUEST))
-            }
+            // The driver opens what the path names (its own device, the volume whole) with the
+            // caller's rights, sees it is no file on a volume and closes it again unread.
+            Resolved::Device { under: false } | Resolved::Volume => Err(not_a_file()),
             Resolved::Device { under: true } => {
                 self.counters.refusals[Refusal::NamespaceOpen.index()] += 1;
                 Err(Fail::Failed(nt::STATUS_OBJECT_NAME_NOT_FOUND))

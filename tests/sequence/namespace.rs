@@ -119,10 +119,12 @@ fn win32_normalized(rest: &str) -> String {
     }
 }
 
-/// How the model resolves a path (`ntmodel`'s `resolve`): a file, the device with or without
-/// a name under it, or nothing.
+/// How the model resolves a path (`ntmodel`'s `resolve`): a file, the volume the files are on
+/// (whole), the device with or without a name under it, or nothing (the sequences make no
+/// named pipes, so a pipe path finds nothing).
 pub(super) enum Resolved {
     Disk(usize),
+    Volume,
     Device { under: bool },
     Nothing,
 }
@@ -147,6 +149,9 @@ pub(super) fn resolve(path: &str) -> Resolved {
         .position(|(name, _)| name.to_ascii_lowercase() == lower)
     {
         return Resolved::Disk(file);
+    }
+    if lower == "\\??\\c:" || lower == "\\device\\harddiskvolume1" {
+        return Resolved::Volume;
     }
     if let Some(rest) = lower.strip_prefix("\\??\\") {
         let (link, tail) = match rest.find('\\') {

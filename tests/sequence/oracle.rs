@@ -24,6 +24,8 @@ pub(super) enum Kind {
     KernelEvent,
     /// A file of the namespace.
     Disk { file: usize, synchronous: bool },
+    /// The volume the files are on, opened whole (`\\.\C:`).
+    Volume,
     /// A file object of the device: the driver's open `open`.
     Device { open: usize },
 }
@@ -33,7 +35,7 @@ impl Kind {
         matches!(self, Kind::Event | Kind::KernelEvent)
     }
     fn is_file(self) -> bool {
-        matches!(self, Kind::Disk { .. } | Kind::Device { .. })
+        matches!(self, Kind::Disk { .. } | Kind::Volume | Kind::Device { .. })
     }
 }
 

@@ -112,7 +112,7 @@ impl Runner {
     }
 
     /// An open of any path: the device (a new open), a name under it (refused, audited), a
-    /// file (if the user may read it) or nothing.
+    /// file (if the user may read it), the volume whole, or nothing.
     fn open_path(&mut self, proc: usize, units: &[u16]) {
         let path = String::from_utf16_lossy(units);
         let result = self.procs[proc].process.open(&path, nt::GENERIC_READ);
@@ -136,6 +136,10 @@ impl Runner {
                 self.add_handle(proc, value, obj);
             }
             (Resolved::Disk(file), Err(nt::STATUS_ACCESS_DENIED)) if !readable(file, user) => {}
+            (Resolved::Volume, Ok(value)) => {
+                let obj = self.new_obj(Kind::Volume);
+                self.add_handle(proc, value, obj);
+            }
             (Resolved::Nothing, Err(nt::STATUS_OBJECT_NAME_NOT_FOUND)) => {}
             (_, result) => self.fail(&format!("opening {path:?}: {result:?}")),
         }

@@ -7,9 +7,9 @@
 use crate::status::{
     STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_CANCELLED, STATUS_INVALID_DEVICE_REQUEST,
     STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_FOUND, STATUS_NOT_IMPLEMENTED,
-    STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
-    STATUS_OBJECT_PATH_SYNTAX_BAD, STATUS_OBJECT_TYPE_MISMATCH, STATUS_QUOTA_EXCEEDED, Status,
-    explain, label,
+    STATUS_NOT_SUPPORTED, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND,
+    STATUS_OBJECT_PATH_NOT_FOUND, STATUS_OBJECT_PATH_SYNTAX_BAD, STATUS_OBJECT_TYPE_MISMATCH,
+    STATUS_QUOTA_EXCEEDED, Status, explain, label,
 };
 
 /// What hgctl was doing when a status came back.
@@ -92,7 +92,7 @@ fn rule(op: Op, status: Status) -> Option<&'static str> {
             "the driver refused the handle: it was opened without FILE_READ_DATA. The driver asks for exactly the access it reads with, with your RequestorMode: a handle you could not read through cannot make the driver read for you"
         }
         (Op::InspectFile, STATUS_INVALID_PARAMETER) => {
-            "the driver refused the file: it was opened for overlapped (asynchronous) I/O, and the driver reads synchronously through its own kernel handle (or the request was malformed)"
+            "the driver refused the file: it was opened for overlapped (asynchronous) I/O, and the driver inspects synchronous file objects only (or the request was malformed)"
         }
         (Op::RegisterEvent | Op::InspectFile, STATUS_INVALID_HANDLE) => NOT_A_HANDLE,
         (Op::RegisterEvent | Op::InspectFile, STATUS_NOT_IMPLEMENTED) => {
@@ -123,13 +123,11 @@ fn rule(op: Op, status: Status) -> Option<&'static str> {
         (Op::OpenAsCaller, STATUS_INVALID_PARAMETER) => {
             "the path is empty or longer than 260 UTF-16 units"
         }
-        // hgctl sends OPEN_AS_CALLER from its own thread, so the driver's wrong-context refusal
-        // (the same status) cannot be what came back: the open reached a device.
-        (Op::OpenAsCaller, STATUS_INVALID_DEVICE_REQUEST) => {
-            "the path names a device, not a file: the driver opened it with your access checked, and the device refused to be read (handleguard's own device serves no reads); give the path of a file"
+        (Op::OpenAsCaller, STATUS_NOT_SUPPORTED) => {
+            "the path names no file on a file-system volume (a device, a pipe, a mailslot or a whole volume): the driver opened it with your access checked, saw what it was, and closed it unread; give the path of a file"
         }
-        (Op::InspectFile, STATUS_INVALID_DEVICE_REQUEST) => {
-            "the handle is open on a device, not a file: the driver read through its own kernel handle and the device refused the read (handleguard's own device serves no reads); pass a file"
+        (Op::InspectFile, STATUS_NOT_SUPPORTED) => {
+            "the handle is open on no file of a file-system volume (a device, this one included, a pipe, a mailslot or a whole volume): the driver refused it by what its file object is, without reading it; pass a file"
         }
         (Op::CreateKernelEvent, STATUS_INVALID_DEVICE_REQUEST) => {
             "the request did not run in your process's context, so the driver cannot act for you"

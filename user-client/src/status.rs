@@ -54,6 +54,7 @@ statuses! {
     STATUS_QUOTA_EXCEEDED = 0xC000_0044, "this open of the device holds as many registrations as its quota allows (Parameters\\MaxRegistrationsPerOpen, 64 by default)";
     STATUS_DELETE_PENDING = 0xC000_0056, "the open is being cleaned up";
     STATUS_INSUFFICIENT_RESOURCES = 0xC000_009A, "no pool for it: this process's nonpaged pool quota is spent, or the device holds as many registrations as it allows (Parameters\\MaxRegistrations, 4096 by default)";
+    STATUS_NOT_SUPPORTED = 0xC000_00BB, "not a file on a file-system volume: a named pipe, a mailslot, a device (this one included) or a whole volume, which the driver does not read";
     STATUS_CANCELLED = 0xC000_0120, "the request was cancelled";
     STATUS_FILE_DELETED = 0xC000_0123, "the object behind the open handle is gone (under Wine: winedevice.exe, which hosts the driver, has died)";
     STATUS_NOT_FOUND = 0xC000_0225, "no registration of this open has that id";
@@ -174,6 +175,7 @@ mod tests {
             STATUS_NOT_FOUND,
             STATUS_UNSUCCESSFUL,
             STATUS_END_OF_FILE,
+            STATUS_NOT_SUPPORTED,
         ] {
             assert!(words(status).is_some(), "{}", label(status));
         }

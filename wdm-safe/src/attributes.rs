@@ -1,7 +1,9 @@
 //! `OBJECT_ATTRIBUTES` for handles the driver opens for itself. Private to the layer: every
-//! value carries `OBJ_KERNEL_HANDLE`, and only names that came from a request get
-//! `OBJ_FORCE_ACCESS_CHECK` (through [`ObjectAttributes::for_requestor`]).
+//! value carries `OBJ_KERNEL_HANDLE`, and names that came from a request, and reopens of a
+//! user's file, get `OBJ_FORCE_ACCESS_CHECK` (through [`ObjectAttributes::for_requestor`] and
+//! [`ObjectAttributes::reopen_for_requestor`]).
 use crate::ffi;
+use crate::handle::KernelHandle;
 use crate::security::SecurityDescriptor;
 use crate::unicode::UnicodeStr;
 use core::marker::PhantomData;
@@ -10,7 +12,7 @@ use core::marker::PhantomData;
 ///
 /// # Invariants
 /// `raw.Attributes` contains `OBJ_KERNEL_HANDLE`; `raw.ObjectName` is NULL or a name that
-/// outlives the value.
+/// outlives the value; `raw.RootDirectory` is NULL or a kernel handle that outlives it.
 pub(crate) struct ObjectAttributes<'name> {
     raw: ffi::OBJECT_ATTRIBUTES,
     _name: PhantomData<&'name mut UnicodeStr<'name>>,
@@ -40,10 +42,26 @@ impl<'name> ObjectAttributes<'name> {
         )
     }
 
+    /// For a relative open of the file `root` names, with an empty name (a new file object on
+    /// the same file, as `ReOpenFile` makes), checked against the caller's token
+    /// (`OBJ_FORCE_ACCESS_CHECK`). The root is a kernel handle: the object manager references
+    /// it with the access mode of the call (KernelMode), and checks the open with UserMode.
+    pub(crate) fn reopen_for_requestor(
+        root: &'name KernelHandle,
+        empty: &'name mut UnicodeStr<'name>,
+    ) -> Self {
+        let mut attributes = Self::with(
+            Some(empty),
+            ffi::OBJ_KERNEL_HANDLE | ffi::OBJ_FORCE_ACCESS_CHECK,
+        );
+        attributes.raw.RootDirectory = root.raw();
+        attributes
+    }
+
     /// `InitializeObjectAttributes(p, name, attributes, NULL, NULL)`.
     fn with(name: Option<&'name mut UnicodeStr<'name>>, attributes: u32) -> Self {
         let name = name.map_or(core::ptr::null_mut(), UnicodeStr::as_ptr);
-        // INVARIANT: both callers pass OBJ_KERNEL_HANDLE; the name is borrowed for 'name.
+        // INVARIANT: every caller passes OBJ_KERNEL_HANDLE; the name is borrowed for 'name.
         Self {
             raw: ffi::OBJECT_ATTRIBUTES {
                 Length: ffi::typed::size_of::<ffi::OBJECT_ATTRIBUTES>(),

@@ -6,11 +6,14 @@
 //!   way to reference it as KernelMode.
 //! - [`KernelHandle`]: a handle the driver opened for itself. Every constructor passes
 //!   `OBJ_KERNEL_HANDLE` (rule 3); opening a name from a request adds
-//!   `OBJ_FORCE_ACCESS_CHECK` (rule 5). It remembers the access it was opened with and
-//!   references its object for no more. Drop closes it with `ZwClose`.
+//!   `OBJ_FORCE_ACCESS_CHECK` and `IO_FORCE_ACCESS_CHECK` (rule 5). It remembers the access it
+//!   was opened with and references its object for no more. Drop closes it with `ZwClose`.
+//!   A `KernelHandle` cannot be read: files are read only through an
+//!   [`OwnFile`], a file object the driver opened itself.
 use crate::access::{Access, Event, File, RegistryKey};
 use crate::attributes::ObjectAttributes;
 use crate::ffi;
+use crate::file::{FileKind, OwnFile};
 use crate::irp::Irp;
 use crate::name::RequestorPath;
 use crate::object::{ObjectRef, ObjectType};
@@ -34,6 +37,10 @@ pub enum RequestorError {
     /// The request came from kernel mode (another driver), and what it asks for only a
     /// user-mode caller may be given: a handle in its process.
     KernelRequestor,
+    /// The handle or path names something other than a file on a file-system volume: a
+    /// named pipe, a mailslot, a device, a whole volume ([`crate::file::FileKind`]). Nothing
+    /// was read from it.
+    NotAFile,
     /// The kernel refused it with this status.
     Status(NtError),
 }
@@ -182,49 +189,106 @@ impl KernelHandle {
         })
     }
 
-    /// Opens a path a request named, for reading, as the requestor would:
-    /// `ZwCreateFile(FILE_OPEN, synchronous I/O)` with
-    /// `OBJ_KERNEL_HANDLE | OBJ_FORCE_ACCESS_CHECK`, so the access check runs against the
-    /// caller's token and nobody reads through the driver what they could not read themselves.
+    /// Opens a path a request named, for reading, as the requestor would, and keeps it only
+    /// if it is a file on a file-system volume: `IoCreateFile(FILE_OPEN, synchronous I/O)`
+    /// with `OBJ_KERNEL_HANDLE | OBJ_FORCE_ACCESS_CHECK` and `IO_FORCE_ACCESS_CHECK`, so the
+    /// object manager parses the name and the file system checks the open against the
+    /// caller's token (`SL_FORCE_ACCESS_CHECK` in the create IRP; Microsoft's IoCreateFile
+    /// page), and nobody reads through the driver what they could not read themselves. A pipe,
+    /// a mailslot, a device or a whole volume is closed again unread: the reads that would
+    /// follow carry RequestorMode KernelMode to whatever the path reaches.
     ///
     /// IRQL: PASSIVE_LEVEL, in the requestor's context (checked: the forced access check
     /// uses the current thread's token).
     ///
     /// # Errors
-    /// [`RequestorError::WrongContext`], or the kernel's status (`STATUS_ACCESS_DENIED` when
-    /// the requestor may not read the file).
+    /// [`RequestorError::WrongContext`], [`RequestorError::NotAFile`], or the kernel's status
+    /// (`STATUS_ACCESS_DENIED` when the requestor may not read the file).
     pub fn open_file_for_requestor(
         irp: &Irp,
         path: &RequestorPath<'_>,
-    ) -> Result<Self, RequestorError> {
+    ) -> Result<OwnFile, RequestorError> {
         if !irp.in_requestor_context() {
             return Err(RequestorError::WrongContext);
         }
         let mut name = path.unicode().ok_or(NtError::INVALID_PARAMETER)?;
         let mut attributes = ObjectAttributes::for_requestor(&mut name);
         let access = ffi::FILE_READ_DATA | ffi::FILE_READ_ATTRIBUTES | ffi::SYNCHRONIZE;
+        let handle =
+            Self::create_file_for_requestor(&mut attributes, access, ffi::FILE_SHARE_READ)?;
+        let file = handle.reference(Access::<File>::READ_DATA)?;
+        if file.kind() != FileKind::VolumeFile {
+            return Err(RequestorError::NotAFile);
+        }
+        Ok(OwnFile::new(handle))
+    }
+
+    /// `IoCreateFile(attributes, access, share, FILE_OPEN, FILE_NON_DIRECTORY_FILE |
+    /// FILE_SYNCHRONOUS_IO_NONALERT, CreateFileTypeNone, IO_FORCE_ACCESS_CHECK |
+    /// IO_NO_PARAMETER_CHECKING)`. `IO_NO_PARAMETER_CHECKING` because every buffer is the
+    /// driver's kernel memory: without it the I/O manager would use the requestor's previous
+    /// mode (UserMode) and probe them as user addresses. `attributes` must carry
+    /// `OBJ_FORCE_ACCESS_CHECK` (the callers' attributes do).
+    ///
+    /// IRQL: PASSIVE_LEVEL, in the requestor's context.
+    pub(crate) fn create_file_for_requestor(
+        attributes: &mut ObjectAttributes<'_>,
+        access: u32,
+        share: u32,
+    ) -> NtResult<Self> {
         let mut handle: ffi::HANDLE = core::ptr::null_mut();
         // SAFETY: all-zero is a valid IO_STATUS_BLOCK.
         let mut io_status: ffi::IO_STATUS_BLOCK = unsafe { core::mem::zeroed() };
-        // SAFETY: valid out pointers and attributes; no EA buffer.
+        // SAFETY: valid out pointers and attributes, all kernel memory (hence
+        // IO_NO_PARAMETER_CHECKING); no EA buffer, no internal parameters.
         let status = unsafe {
-            ffi::ZwCreateFile(
+            ffi::IoCreateFile(
                 &raw mut handle,
                 access,
                 attributes.as_ptr(),
                 &raw mut io_status,
                 core::ptr::null_mut(),
                 ffi::FILE_ATTRIBUTE_NORMAL,
-                ffi::FILE_SHARE_READ,
+                share,
                 ffi::FILE_OPEN,
                 ffi::FILE_NON_DIRECTORY_FILE | ffi::FILE_SYNCHRONOUS_IO_NONALERT,
                 core::ptr::null_mut(),
                 0,
+                ffi::_CREATE_FILE_TYPE::CreateFileTypeNone,
+                core::ptr::null_mut(),
+                ffi::IO_FORCE_ACCESS_CHECK | ffi::IO_NO_PARAMETER_CHECKING,
             )
         };
         NtStatus::from_raw(status).ok()?;
-        // INVARIANT: `for_requestor` attributes carry OBJ_KERNEL_HANDLE; opened with `access`.
+        // INVARIANT: the layer's attributes always carry OBJ_KERNEL_HANDLE, and the access mode
+        // is KernelMode (IO_NO_PARAMETER_CHECKING), so the handle is a kernel handle; opened
+        // with `access`.
         Ok(Self { handle, access })
+    }
+
+    /// `ObOpenObjectByPointer(file, OBJ_KERNEL_HANDLE, no access, KernelMode)`: a handle that
+    /// names a user's file object only to be the `RootDirectory` of a relative open. It grants
+    /// nothing (a relative open references its root for no access), so
+    /// [`KernelHandle::reference`] refuses any access through it.
+    ///
+    /// IRQL: PASSIVE_LEVEL.
+    pub(crate) fn root_of(file: &ObjectRef<File>) -> NtResult<Self> {
+        let mut handle: ffi::HANDLE = core::ptr::null_mut();
+        // SAFETY: a referenced file object; valid out pointer.
+        let status = unsafe {
+            ffi::ObOpenObjectByPointer(
+                file.as_raw(),
+                ffi::OBJ_KERNEL_HANDLE,
+                core::ptr::null_mut(),
+                0,
+                File::object_type(),
+                ffi::typed::KERNEL_MODE,
+                &raw mut handle,
+            )
+        };
+        NtStatus::from_raw(status).ok()?;
+        // INVARIANT: opened with OBJ_KERNEL_HANDLE and no access.
+        Ok(Self { handle, access: 0 })
     }
 
     /// `ObOpenObjectByPointer(object, OBJ_KERNEL_HANDLE, ..., KernelMode)`: a private handle
@@ -336,16 +400,5 @@ impl ObjectRef<Event> {
         };
         NtStatus::from_raw(status).ok()?;
         Ok(handle as usize as u64)
-    }
-}
-
-impl ObjectRef<File> {
-    /// A private kernel handle to this file object, for Zw calls, with the access the
-    /// reference was validated for.
-    ///
-    /// # Errors
-    /// The kernel's status.
-    pub fn open_private(&self) -> NtResult<KernelHandle> {
-        KernelHandle::from_object(self)
     }
 }

@@ -97,6 +97,8 @@ errors! {
     NOT_FOUND = STATUS_NOT_FOUND;
     /// `STATUS_END_OF_FILE`.
     END_OF_FILE = STATUS_END_OF_FILE;
+    /// `STATUS_NOT_SUPPORTED`.
+    NOT_SUPPORTED = STATUS_NOT_SUPPORTED;
     /// `STATUS_DRIVER_INTERNAL_ERROR`: what an IRP dropped without completion is completed
     /// with (a driver bug the layer turns into a failed request rather than a hung one).
     DRIVER_INTERNAL_ERROR = STATUS_DRIVER_INTERNAL_ERROR;

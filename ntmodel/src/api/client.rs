@@ -75,6 +75,7 @@ fn shown_name(state: &Subsystems, header: &ObjectHeader) -> Option<String> {
                 .get(device)
                 .and_then(|record| record.name.clone()),
             FileTarget::Disk(key) => state.files.get(key).map(|entry| entry.path.clone()),
+            FileTarget::Volume | FileTarget::Pipe { .. } => header.name(),
         },
         _ => header.name(),
     }

@@ -110,6 +110,28 @@ exports! {
             Exclusive: nt::BOOLEAN => boolean,
             DeviceObject: *mut nt::PDEVICE_OBJECT => out,
         ) -> nt::NTSTATUS => status;
+        /// `IoCreateFile` (`CreateFileTypeNone`): the create of `ZwCreateFile`, with
+        /// `IO_FORCE_ACCESS_CHECK` (checked against the caller's token) and
+        /// `IO_NO_PARAMETER_CHECKING` (kernel buffers; required from a user thread's context).
+        ///
+        /// # Safety
+        /// Pointers as `IoCreateFile` documents them.
+        unsafe fn io_file::IoCreateFile(
+            FileHandle: nt::PHANDLE => out,
+            DesiredAccess: nt::ACCESS_MASK => access,
+            ObjectAttributes: nt::POBJECT_ATTRIBUTES => attributes,
+            IoStatusBlock: nt::PIO_STATUS_BLOCK => out,
+            AllocationSize: nt::PLARGE_INTEGER => pointer,
+            FileAttributes: nt::ULONG => hex,
+            ShareAccess: nt::ULONG => hex,
+            Disposition: nt::ULONG => number,
+            CreateOptions: nt::ULONG => hex,
+            EaBuffer: nt::PVOID => pointer,
+            EaLength: nt::ULONG => number,
+            CreateFileType: nt::CREATE_FILE_TYPE => number,
+            InternalParameters: nt::PVOID => pointer,
+            Options: nt::ULONG => hex,
+        ) -> nt::NTSTATUS => status;
         /// `IoDeleteDevice`.
         ///
         /// # Safety

@@ -32,6 +32,23 @@ pub enum Resolved {
     Device { device: usize, remainder: String },
     /// A file of the file namespace (its key).
     Disk(String),
+    /// The volume the files are on, as a whole (`\\.\C:`, `\Device\HarddiskVolume1`).
+    Volume,
+    /// A named pipe (its name, lower case), which may not exist.
+    Pipe(String),
+}
+
+/// The names the model's file systems answer to: the volume (whole) and the named-pipe file
+/// system's prefix, each with its `\??` link as Windows has them (`C:`, `pipe`).
+fn file_system_name(lower: &str) -> Option<Resolved> {
+    use crate::file_system::{NAMED_PIPE_NAME, VOLUME_NAME};
+    if lower == VOLUME_NAME || lower == "\\??\\c:" {
+        return Some(Resolved::Volume);
+    }
+    let rest = lower
+        .strip_prefix("\\??\\pipe\\")
+        .or_else(|| lower.strip_prefix(NAMED_PIPE_NAME)?.strip_prefix('\\'))?;
+    (!rest.is_empty()).then(|| Resolved::Pipe(rest.to_owned()))
 }
 
 impl Subsystems {
@@ -94,6 +111,9 @@ impl Subsystems {
         let lower = normalize_link(&path);
         if self.files.contains(&lower) {
             return Ok(Resolved::Disk(lower));
+        }
+        if let Some(resolved) = file_system_name(&lower) {
+            return Ok(resolved);
         }
         if let Some(rest) = lower.strip_prefix("\\??\\") {
             let (link, tail_len) = match rest.find('\\') {

@@ -62,6 +62,10 @@ pub enum FileTarget {
     Device(usize),
     /// A file of the model's file namespace (its normalised path).
     Disk(String),
+    /// The volume itself (a volume open, `FO_VOLUME_OPEN`).
+    Volume,
+    /// An end of a named pipe (its name, lower case; `server` for the end its creator holds).
+    Pipe { name: String, server: bool },
 }
 
 /// File-object state beyond the `FILE_OBJECT`.
@@ -75,6 +79,9 @@ pub struct FileExtra {
     pub opened: bool,
     /// `IRP_MJ_CLEANUP` has been sent.
     pub cleanup_sent: bool,
+    /// The thread holding the file-object lock of this synchronous file object (the I/O
+    /// manager serialises every request on it: ReactOS `IopLockFileObject`), if any.
+    pub lock_holder: Option<usize>,
 }
 
 impl FileExtra {
@@ -130,6 +137,8 @@ impl ObjectHeader {
             }
             Extra::File(file) => match &file.target {
                 FileTarget::Disk(path) => Some(path.clone()),
+                FileTarget::Volume => Some("\\Device\\HarddiskVolume1".to_owned()),
+                FileTarget::Pipe { name, .. } => Some(format!("\\Device\\NamedPipe\\{name}")),
                 FileTarget::Device(_) => None,
             },
             Extra::None | Extra::Section => None,

@@ -2,110 +2,21 @@
 //! opens without a driver; a device gets a new file object and `IRP_MJ_CREATE`, and a handle
 //! only if its driver completes the create with success.
 use super::dispatch::{after_sync_dispatch, call_driver, context};
+use super::file_object::{OpenPlan, OpenRequest, new_file_object};
+use super::file_systems;
 use crate::block::Block;
 use crate::consts::{
-    EVENT_NOTIFICATION_OBJECT, EVENT_SYNCHRONIZATION_OBJECT, FILE_OPENED,
-    FILE_SYNCHRONOUS_IO_ALERT, IO_TYPE_FILE, IRP_CREATE_OPERATION, IRP_SYNCHRONOUS_API,
-    KERNEL_MODE, STATUS_NO_SUCH_DEVICE, USER_MODE, is_error, major,
+    FILE_SYNCHRONOUS_IO_ALERT, IRP_CREATE_OPERATION, IRP_SYNCHRONOUS_API, KERNEL_MODE,
+    STATUS_NO_SUCH_DEVICE, USER_MODE, is_error, major,
 };
-use crate::dispatcher::objects::init_event_at;
 use crate::fields;
 use crate::io_manager::IrpKind;
-use crate::machine::context::Context;
 use crate::machine::{Machine, Resolved, Subsystems};
 use crate::object_manager::{Extra, FileExtra, FileTarget};
 use crate::object_types::ObjectKind;
-use crate::origin::Origin;
 use crate::security::{access_check, grant_unchecked};
 use nt_bindings as nt;
-use std::mem::offset_of;
 use std::sync::Arc;
-
-/// An open request (`NtCreateFile` / `ZwCreateFile` / `CreateFileW`).
-#[derive(Debug, Clone)]
-pub struct OpenRequest<'a> {
-    /// NT or Win32 path.
-    pub path: &'a str,
-    /// Desired access (generic rights allowed).
-    pub desired: u32,
-    /// `OBJ_*` attributes.
-    pub attributes: u32,
-    /// Create options (`FILE_SYNCHRONOUS_IO_NONALERT`, ...).
-    pub options: u32,
-    /// Create disposition (`FILE_OPEN`, ...).
-    pub disposition: u32,
-    /// Share access.
-    pub share: u32,
-    /// The previous mode of the caller.
-    pub mode: i8,
-    /// Who asks (`Origin::Model` for a user-mode system service).
-    pub origin: Origin,
-}
-
-/// Builds a `FILE_OBJECT` for `device` (0 for a disk file) named `name`.
-fn new_file_object(
-    device: usize,
-    name: &str,
-    synchronous: bool,
-    granted: u32,
-    share: u32,
-) -> (Block, Option<Block>) {
-    let block = Block::zeroed(size_of::<nt::FILE_OBJECT>());
-    let (name_block, file_name) = if name.is_empty() {
-        (
-            None,
-            nt::UNICODE_STRING {
-                Length: 0,
-                MaximumLength: 0,
-                Buffer: std::ptr::null_mut(),
-            },
-        )
-    } else {
-        let (buffer, string) = crate::unicode::unicode_buffer(name);
-        (Some(buffer), string)
-    };
-    let file = nt::FILE_OBJECT {
-        Type: IO_TYPE_FILE,
-        Size: i16::try_from(size_of::<nt::FILE_OBJECT>()).unwrap_or(i16::MAX),
-        DeviceObject: device as nt::PDEVICE_OBJECT,
-        FileName: file_name,
-        Flags: if synchronous {
-            nt::FO_SYNCHRONOUS_IO
-        } else {
-            0
-        },
-        ReadAccess: u8::from(granted & (nt::FILE_READ_DATA | nt::FILE_EXECUTE) != 0),
-        WriteAccess: u8::from(granted & (nt::FILE_WRITE_DATA | nt::FILE_APPEND_DATA) != 0),
-        DeleteAccess: u8::from(granted & nt::DELETE != 0),
-        SharedRead: u8::from(share & nt::FILE_SHARE_READ != 0),
-        SharedWrite: u8::from(share & nt::FILE_SHARE_WRITE != 0),
-        SharedDelete: u8::from(share & nt::FILE_SHARE_DELETE != 0),
-        ..Default::default()
-    };
-    let pointer = block.as_ptr::<nt::FILE_OBJECT>();
-    // SAFETY: a fresh block the size of a FILE_OBJECT, 16-aligned.
-    unsafe { pointer.write(file) };
-    init_event_at(
-        block.addr() + offset_of!(nt::FILE_OBJECT, Lock),
-        EVENT_SYNCHRONIZATION_OBJECT,
-        false,
-    );
-    init_event_at(
-        block.addr() + offset_of!(nt::FILE_OBJECT, Event),
-        EVENT_NOTIFICATION_OBJECT,
-        false,
-    );
-    (block, name_block)
-}
-
-/// What every open computes from its request before resolving the path.
-struct OpenPlan {
-    context: Context,
-    check: bool,
-    kernel_handle: bool,
-    synchronous: bool,
-    desired: u32,
-}
 
 /// Opens `request.path` for the current process: a file of the namespace or a device (then
 /// `IRP_MJ_CREATE` goes to its driver). Returns (handle, `IoStatus.Information`). A user-mode
@@ -113,7 +24,9 @@ struct OpenPlan {
 pub fn open(machine: &Arc<Machine>, request: &OpenRequest<'_>) -> Result<(u64, u64), nt::NTSTATUS> {
     let plan = OpenPlan {
         context: context()?,
-        check: request.mode == USER_MODE || request.attributes & nt::OBJ_FORCE_ACCESS_CHECK != 0,
+        check: request.mode == USER_MODE
+            || request.attributes & nt::OBJ_FORCE_ACCESS_CHECK != 0
+            || request.force_access_check,
         kernel_handle: request.mode == KERNEL_MODE
             && request.attributes & nt::OBJ_KERNEL_HANDLE != 0,
         synchronous: request.options
@@ -127,54 +40,17 @@ pub fn open(machine: &Arc<Machine>, request: &OpenRequest<'_>) -> Result<(u64, u
         return Err(nt::STATUS_INVALID_PARAMETER);
     }
     let mut state = machine.lock();
+    if request.root != 0 {
+        return file_systems::open_relative(&mut state, &plan, request);
+    }
     match state.resolve(request.path)? {
-        Resolved::Disk(key) => open_disk(&mut state, &plan, request, key),
+        Resolved::Disk(key) => file_systems::open_disk(&mut state, &plan, request, key),
+        Resolved::Volume => Ok(file_systems::open_volume(&mut state, &plan, request)),
+        Resolved::Pipe(name) => file_systems::open_pipe(&mut state, &plan, request, &name),
         Resolved::Device { device, remainder } => {
             open_device(machine, state, &plan, request, device, &remainder)
         }
     }
-}
-
-/// Opens a file of the namespace (no driver involved).
-fn open_disk(
-    state: &mut Subsystems,
-    plan: &OpenPlan,
-    request: &OpenRequest<'_>,
-    key: String,
-) -> Result<(u64, u64), nt::NTSTATUS> {
-    if request.disposition != nt::FILE_OPEN && request.disposition != 3 {
-        return Err(nt::STATUS_NOT_SUPPORTED);
-    }
-    let entry = state
-        .files
-        .get(&key)
-        .ok_or(nt::STATUS_OBJECT_NAME_NOT_FOUND)?
-        .clone();
-    let granted = if plan.check {
-        let user = state.ps.user_of(plan.context.process);
-        access_check(ObjectKind::File, Some(&entry.security), &user, plan.desired)?
-    } else {
-        grant_unchecked(ObjectKind::File, plan.desired)
-    };
-    let (block, name) = new_file_object(0, &entry.path, plan.synchronous, granted, request.share);
-    let extra = Extra::File(FileExtra {
-        target: FileTarget::Disk(key),
-        _name: name,
-        opened: true,
-        cleanup_sent: false,
-    });
-    let object = state
-        .ob
-        .insert(ObjectKind::File, block, extra, Some(entry.security), false);
-    let handle = state.ob.create_handle(
-        plan.context.process,
-        object,
-        granted,
-        request.attributes,
-        plan.kernel_handle,
-        request.origin,
-    );
-    Ok((handle, FILE_OPENED))
 }
 
 /// Builds the `IRP_MJ_CREATE` stack location (its security context lives in `security`).
@@ -249,13 +125,13 @@ fn open_device(
     } else {
         grant_unchecked(ObjectKind::File, plan.desired)
     };
-    let (block, name) =
-        new_file_object(device, remainder, plan.synchronous, granted, request.share);
+    let (block, name) = new_file_object(device, 0, remainder, plan.flags(), granted, request.share);
     let extra = Extra::File(FileExtra {
         target: FileTarget::Device(device),
         _name: name,
         opened: false,
         cleanup_sent: false,
+        lock_holder: None,
     });
     let file = state.ob.insert(ObjectKind::File, block, extra, None, false);
     if let Some(record) = state.io.devices.get_mut(&device) {

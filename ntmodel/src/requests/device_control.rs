@@ -133,6 +133,37 @@ fn build_device_control(
     Ok(irp)
 }
 
+/// Takes the file-object lock of a synchronous file object for the request sent on it, in
+/// the requestor's thread (ReactOS `IopLockFileObject`, from `IopDeviceFsIoControl`): the
+/// I/O manager serialises every request on such an object, device control included. The
+/// model holds it while the dispatch routine runs. Returns whether it took it.
+fn lock_file_object(state: &mut Subsystems, file: usize, thread: usize) -> bool {
+    let file_pointer = file as *mut nt::FILE_OBJECT;
+    // SAFETY: a live file object (the IRP holds a reference); Flags is the I/O manager's.
+    let synchronous = unsafe { (*file_pointer).Flags } & nt::FO_SYNCHRONOUS_IO != 0;
+    let Some(Extra::File(extra)) = state.ob.get_any_mut(file).map(|header| &mut header.extra)
+    else {
+        return false;
+    };
+    if !synchronous || extra.lock_holder.is_some() {
+        return false;
+    }
+    extra.lock_holder = Some(thread);
+    // SAFETY: as above; the model alone writes Busy, under the state lock.
+    unsafe { (*file_pointer).Busy = 1 };
+    true
+}
+
+/// Releases the lock [`lock_file_object`] took.
+fn unlock_file_object(state: &mut Subsystems, file: usize) {
+    if let Some(Extra::File(extra)) = state.ob.get_any_mut(file).map(|header| &mut header.extra) {
+        extra.lock_holder = None;
+        // SAFETY: the IRP still holds its reference on the file object; the model alone
+        // writes Busy, under the state lock.
+        unsafe { (*(file as *mut nt::FILE_OBJECT)).Busy = 0 };
+    }
+}
+
 /// Sends `IRP_MJ_DEVICE_CONTROL` on `handle` of the current process, as `NtDeviceIoControlFile`
 /// from user mode. With `dispatch_in`, the driver's dispatch routine runs in that process and
 /// thread instead of the requestor's (a request forwarded by a worker thread or another
@@ -186,6 +217,7 @@ pub fn device_control(
         input,
         output_len,
     )?;
+    let locked = lock_file_object(&mut state, file, context.thread);
     drop(state);
     if delivery.from_kernel {
         // SAFETY: the IRP was just built and is not dispatched yet.
@@ -205,6 +237,9 @@ pub fn device_control(
     let returned = call_driver(machine, device, irp, nt::IRP_MJ_DEVICE_CONTROL);
     drop(elsewhere);
     let mut state = machine.lock();
+    if locked {
+        unlock_file_object(&mut state, file);
+    }
     let Some(record) = state.io.irps.get_mut(&irp) else {
         return Err(nt::STATUS_INTERNAL_ERROR);
     };

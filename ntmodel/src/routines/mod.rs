@@ -8,7 +8,9 @@
 )]
 
 pub mod ex;
+mod file_io;
 pub mod io;
+pub mod io_file;
 pub mod ke;
 pub mod ob;
 pub mod zw;

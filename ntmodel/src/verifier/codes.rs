@@ -81,3 +81,8 @@ pub const MODEL_USER_HANDLE_IN_ZW: u64 = 0xE;
 /// the `wdm-safe` layer, for an IRP dropped without completion) gives a request it failed
 /// because of a bug of its own. Windows has no check for it; the model stops so a test sees it.
 pub const MODEL_DRIVER_INTERNAL_ERROR: u64 = 0x20;
+/// Model check: a synchronous file object's lock waited for by the thread that holds it (the
+/// I/O manager holds it while a request sent on that file object is dispatched).
+pub const MODEL_FILE_LOCK_DEADLOCK: u64 = 0x30;
+/// Model check: a wait nothing in the model can end (a synchronous read of an empty pipe).
+pub const MODEL_WAIT_NEVER_ENDS: u64 = 0x31;

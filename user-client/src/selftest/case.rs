@@ -15,7 +15,8 @@ pub enum WineRule {
     /// winedevice.exe's table, where it means nothing to the caller; and a driver timer must
     /// not fire, because Wine 8's timer callback writes to the KTIMER after the DPC returns,
     /// and this driver's DPC frees the record holding it (as Windows allows), which corrupts
-    /// winedevice.exe's heap.
+    /// winedevice.exe's heap; and a create the driver sends to its own device from its
+    /// dispatch routine goes to winedevice.exe's dispatch loop, which is running that routine.
     Skip,
 }
 

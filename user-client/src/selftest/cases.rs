@@ -5,9 +5,9 @@ use super::case::{Case, Needs, Observation, WineRule};
 use super::steps::{
     event, file_handle_inspected, fill_quota, inspect, kernel_event_cannot_be_set,
     kernel_event_duplicated_up, kernel_event_wait, kernel_requestor, open_as_me_readable,
-    pended_request_cancelled, pended_request_completes, quota_charged, readable, refusal_audit,
-    register, register_bytes, signalled_when_due, unknown_code, unregister_before_due,
-    valid_register_request, wrong_context,
+    pended_request_cancelled, pended_request_completes, pipe_as_file, quota_charged, readable,
+    refusal_audit, register, register_bytes, signalled_when_due, unknown_code,
+    unregister_before_due, valid_register_request, wrong_context,
 };
 use crate::access;
 use crate::client;
@@ -272,6 +272,22 @@ pub static CASES: &[Case] = &[
         run: quota_charged,
     },
     Case {
+        name: "device_handle_as_file",
+        attacks: "this device's own handle to INSPECT_FILE",
+        expected: status::STATUS_NOT_SUPPORTED,
+        wine: WineRule::FailCleanly,
+        needs: Needs::Device,
+        run: |d| Ok(inspect(d, d.device_handle())),
+    },
+    Case {
+        name: "pipe_as_file",
+        attacks: "a named pipe with data waiting to INSPECT_FILE",
+        expected: status::STATUS_NOT_SUPPORTED,
+        wine: WineRule::FailCleanly,
+        needs: Needs::Device,
+        run: pipe_as_file,
+    },
+    Case {
         name: "asynchronous_file",
         attacks: "a file handle opened for overlapped I/O",
         expected: status::STATUS_INVALID_PARAMETER,
@@ -288,10 +304,30 @@ pub static CASES: &[Case] = &[
         name: "open_as_me_readable",
         attacks: "nothing: the driver opens a file you may read",
         expected: status::STATUS_SUCCESS,
-        // The driver's own OBJ_KERNEL_HANDLE and Zw calls work under Wine.
-        wine: WineRule::Exact,
+        // The open works under Wine, but Wine's FILE_OBJECT for a handle has no
+        // DeviceObject, Vpb or flags (ntoskrnl's create_file_object), so the driver cannot
+        // tell a file on a volume and refuses it (not_a_file, STATUS_NOT_SUPPORTED).
+        wine: WineRule::FailCleanly,
         needs: Needs::Device,
         run: open_as_me_readable,
+    },
+    Case {
+        name: "device_path_as_caller",
+        attacks: "OPEN_AS_CALLER on \\Device\\HandleGuard itself",
+        expected: status::STATUS_NOT_SUPPORTED,
+        // Not under Wine: the driver's IoCreateFile of its own device from inside its dispatch
+        // routine becomes a create request to the same winedevice.exe, whose dispatch loop is
+        // busy running that routine (not tried: it may wait forever).
+        wine: WineRule::Skip,
+        needs: Needs::Device,
+        run: |d| {
+            let path = protocol::DEVICE_NT_NAME;
+            Ok(client::open_as_caller(d, path)
+                .map_or_else(Observation::status, |_| {
+                    Observation::status(status::STATUS_SUCCESS)
+                })
+                .with(path))
+        },
     },
     Case {
         name: "open_as_me_denied",

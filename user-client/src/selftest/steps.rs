@@ -6,7 +6,7 @@ use crate::client;
 use crate::explain::{Op, explain_for};
 use crate::handle_value::GARBAGE;
 use crate::status::{self, Status};
-use crate::transport::{Fixture, Forward, Outcome, Transport};
+use crate::transport::{Fixture, Forward, Outcome, PIPE_DATA, Transport};
 use handleguard_protocol::{
     self as protocol, FileReport, KernelEventReply, KernelEventRequest, Refusal,
     RegisterEventRequest,
@@ -176,6 +176,26 @@ pub(super) fn file_handle_inspected(device: &dyn Transport) -> Result<Observatio
     let result = client::inspect(device, handle);
     device.close(handle);
     Ok(checked(result, &fixture))
+}
+
+/// INSPECT_FILE on a named pipe's client end with data waiting: refused, and the data is
+/// still there for the pipe's reader (the driver sent the pipe nothing).
+pub(super) fn pipe_as_file(device: &dyn Transport) -> Result<Observation, String> {
+    let pipe = device.named_pipe_with_data(PIPE_DATA)?;
+    let observation = inspect(device, pipe.client);
+    let waiting = device.pipe_bytes_waiting(pipe.client);
+    device.close(pipe.client);
+    device.close(pipe.server);
+    Ok(match waiting {
+        Ok(bytes) if bytes == PIPE_DATA.len() => {
+            observation.with(format!("{bytes} bytes still waiting in the pipe"))
+        }
+        Ok(bytes) => Observation::wrong(format!(
+            "the driver read the pipe: {bytes} of {} bytes left",
+            PIPE_DATA.len()
+        )),
+        Err(failed) => observation.with(format!("cannot peek: {}", status::label(failed))),
+    })
 }
 
 /// UNREGISTER before due: the event must stay unsignalled past its due time.
@@ -377,6 +397,7 @@ pub(super) fn refusal_audit(device: &dyn Transport) -> Result<Observation, Strin
     let overlapped = readable(device, access::FILE_READ_DATA, true)?;
     let _ = client::inspect(device, overlapped);
     device.close(overlapped);
+    let _ = client::inspect(device, device.device_handle());
     let forwarding = device
         .ioctl_forwarded(
             Forward::OtherContext,

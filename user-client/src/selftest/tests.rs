@@ -7,7 +7,8 @@ use crate::explain::Op;
 use crate::report::Report as _;
 use crate::status::{self, Status};
 use crate::transport::{
-    Fixture, Forward, HandleRow, NameRow, Outcome, ProcessRow, READABLE_CONTENT, Reply, Transport,
+    Fixture, Forward, HandleRow, NameRow, Outcome, PIPE_DATA, Pipe, ProcessRow, READABLE_CONTENT,
+    Reply, Transport,
 };
 use handleguard_protocol as protocol;
 use serde_json::Value;
@@ -121,6 +122,18 @@ impl Transport for Fake {
     fn elapse(&self, _ms: u32) {}
     fn foreign_handle(&self) -> Result<u64, String> {
         Ok(0x1000)
+    }
+    fn device_handle(&self) -> u64 {
+        0x44
+    }
+    fn named_pipe_with_data(&self, _data: &[u8]) -> Result<Pipe, String> {
+        Ok(Pipe {
+            client: self.handle(),
+            server: self.handle(),
+        })
+    }
+    fn pipe_bytes_waiting(&self, _client: u64) -> Result<usize, Status> {
+        Ok(PIPE_DATA.len())
     }
     fn kernel_handle(&self) -> u64 {
         0xFFFF_FFFF_8000_0004
@@ -350,6 +363,7 @@ fn the_matrix_is_well_formed() {
         [
             "wrong_context",
             "quota_charged",
+            "device_path_as_caller",
             "open_as_me_denied",
             "kernel_event_wait",
             "kernel_event_cannot_be_set",

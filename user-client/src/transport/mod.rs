@@ -124,6 +124,17 @@ pub enum Forward {
     KernelMode,
 }
 
+/// A named pipe the scenarios made: both ends, handles of the calling process.
+pub struct Pipe {
+    /// The client end (`CreateFileW` on `\\.\pipe\name`).
+    pub client: u64,
+    /// The server end (`CreateNamedPipeW`).
+    pub server: u64,
+}
+
+/// What a pipe the scenarios make holds for its reader.
+pub const PIPE_DATA: &[u8] = b"for the pipe's reader\n";
+
 /// The device and the user-mode objects the scenarios need, in the calling process.
 pub trait Transport {
     /// A short name for reports ("model", "windows").
@@ -134,6 +145,9 @@ pub trait Transport {
     fn clock(&self) -> &'static str;
     /// `DeviceIoControl` on this transport's open of the device.
     fn ioctl(&self, code: u32, input: &[u8], output_len: usize) -> Outcome;
+    /// The handle value of this transport's open of the device: the handle its requests are
+    /// sent on.
+    fn device_handle(&self) -> u64;
     /// A device-control request as only a driver can send it ([`Forward`]); `None` where user
     /// mode cannot make one (Windows: only a driver could).
     fn ioctl_forwarded(
@@ -190,6 +204,17 @@ pub trait Transport {
     /// # Errors
     /// Why no such value could be made.
     fn foreign_handle(&self) -> Result<u64, String>;
+    /// A new named pipe (one instance) with `data` written by its server end and waiting at
+    /// its client end, opened synchronously for reading as any program would.
+    ///
+    /// # Errors
+    /// Why the pipe could not be made.
+    fn named_pipe_with_data(&self, data: &[u8]) -> Result<Pipe, String>;
+    /// The bytes waiting at a pipe end, without reading them (`PeekNamedPipe`).
+    ///
+    /// # Errors
+    /// The status of the failed peek.
+    fn pipe_bytes_waiting(&self, client: u64) -> Result<usize, Status>;
     /// A kernel-handle value (bit 63 set, as `OBJ_KERNEL_HANDLE` handles are on x64).
     fn kernel_handle(&self) -> u64;
     /// Bytes of nonpaged pool charged to this process's quota now (Windows:

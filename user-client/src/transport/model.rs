@@ -4,8 +4,8 @@
 //! deadline), so the driver's timers and DPCs fire exactly when due, nothing sleeps, and a
 //! wait of 49 days takes no longer than one of a millisecond.
 use super::{
-    Fixture, Forward, HandleRow, NameRow, Outcome, Pended, ProcessRow, READABLE_CONTENT, Reply,
-    Transport,
+    Fixture, Forward, HandleRow, NameRow, Outcome, Pended, Pipe, ProcessRow, READABLE_CONTENT,
+    Reply, Transport,
 };
 use crate::explain::{Op, explain_for};
 use crate::failure::Failure;
@@ -29,6 +29,8 @@ struct Machine {
     hgctl: Process,
     other: Process,
     shut_down: Cell<bool>,
+    /// The number in the name of the next pipe a scenario makes.
+    next_pipe: Cell<u32>,
 }
 
 impl Machine {
@@ -91,6 +93,7 @@ impl ModelDevice {
             other: kernel.create_process("other.exe", User::new("someone-else")),
             kernel,
             shut_down: Cell::new(false),
+            next_pipe: Cell::new(0),
         });
         if path.is_empty() {
             return Err(Failure::usage("--device: the path is empty"));
@@ -307,6 +310,27 @@ impl Transport for ModelDevice {
             }
         }
         Err("every handle value of the second process is also open in hgctl's".into())
+    }
+
+    fn device_handle(&self) -> u64 {
+        self.device
+    }
+
+    fn named_pipe_with_data(&self, data: &[u8]) -> Result<Pipe, String> {
+        let hgctl = &self.machine.hgctl;
+        let number = self.machine.next_pipe.get();
+        self.machine.next_pipe.set(number + 1);
+        let name = format!("handleguard-selftest-{number}");
+        let server = hgctl.create_named_pipe(&name).map_err(status::explain)?;
+        let client = hgctl
+            .open(&format!(r"\\.\pipe\{name}"), nt::GENERIC_READ)
+            .map_err(status::explain)?;
+        hgctl.write_file(server, data).map_err(status::explain)?;
+        Ok(Pipe { client, server })
+    }
+
+    fn pipe_bytes_waiting(&self, client: u64) -> Result<usize, Status> {
+        self.machine.hgctl.peek_named_pipe(client)
     }
 
     fn kernel_handle(&self) -> u64 {

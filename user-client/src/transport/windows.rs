@@ -16,7 +16,7 @@
 #![expect(unsafe_code, reason = "the Win32 calls, one per unsafe block")]
 
 use super::{
-    Fixture, Forward, HandleRow, NameRow, Outcome, ProcessRow, READABLE_CONTENT, Transport,
+    Fixture, Forward, HandleRow, NameRow, Outcome, Pipe, ProcessRow, READABLE_CONTENT, Transport,
 };
 use crate::explain::{Op, explain_for};
 use crate::failure::Failure;
@@ -25,16 +25,21 @@ use std::cell::RefCell;
 use std::os::windows::io::AsRawHandle;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use windows_sys::Win32::Foundation::{
-    DuplicateHandle, GENERIC_READ, GENERIC_WRITE, HANDLE, LocalFree, WAIT_OBJECT_0, WAIT_TIMEOUT,
+    DuplicateHandle, GENERIC_READ, GENERIC_WRITE, HANDLE, INVALID_HANDLE_VALUE, LocalFree,
+    WAIT_OBJECT_0, WAIT_TIMEOUT,
 };
 use windows_sys::Win32::Security::Authorization::{
     ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
 };
 use windows_sys::Win32::Security::{PSECURITY_DESCRIPTOR, SECURITY_ATTRIBUTES};
 use windows_sys::Win32::Storage::FileSystem::{
-    CREATE_NEW, DeleteFileW, FILE_FLAG_OVERLAPPED, OPEN_EXISTING,
+    CREATE_NEW, DeleteFileW, FILE_FLAG_OVERLAPPED, OPEN_EXISTING, PIPE_ACCESS_DUPLEX, WriteFile,
+};
+use windows_sys::Win32::System::Pipes::{
+    CreateNamedPipeW, PIPE_READMODE_BYTE, PIPE_TYPE_BYTE, PIPE_WAIT, PeekNamedPipe,
 };
 use windows_sys::Win32::System::ProcessStatus::{K32GetProcessMemoryInfo, PROCESS_MEMORY_COUNTERS};
 use windows_sys::Win32::System::Threading::{GetCurrentThread, SetEvent, WaitForSingleObject};
@@ -53,6 +58,9 @@ use win32::{
 /// FILE_READ_DATA: a file its own creator cannot read (owners get READ_CONTROL and
 /// WRITE_DAC only), and can still delete.
 const UNREADABLE_SDDL: &str = "D:P(A;;0x00110080;;;WD)";
+
+/// The number in the name of the next pipe a scenario makes (with the process id: unique).
+static NEXT_PIPE: AtomicU32 = AtomicU32::new(0);
 
 /// An open of the device.
 pub struct WindowsDevice {
@@ -276,6 +284,94 @@ impl Transport for WindowsDevice {
             }
         }
         Err("every handle value of the second process is also open in this one".into())
+    }
+
+    fn device_handle(&self) -> u64 {
+        from_handle(self.shared.device)
+    }
+
+    // Written for Windows and type-checked by scripts/wdk-check.sh only: not run here.
+    fn named_pipe_with_data(&self, data: &[u8]) -> Result<Pipe, String> {
+        let number = NEXT_PIPE.fetch_add(1, Ordering::Relaxed);
+        let name = format!(
+            r"\\.\pipe\handleguard-selftest-{}-{number}",
+            std::process::id()
+        );
+        let wide_name = wide(&name);
+        // SAFETY: a NUL-terminated name that outlives the call; default security. One
+        // instance, byte mode, blocking: a client's CreateFileW connects to it at once.
+        let server = unsafe {
+            CreateNamedPipeW(
+                wide_name.as_ptr(),
+                PIPE_ACCESS_DUPLEX,
+                PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT,
+                1,
+                4096,
+                4096,
+                0,
+                std::ptr::null(),
+            )
+        };
+        if server == INVALID_HANDLE_VALUE {
+            return Err(format!(
+                "cannot create {name}: {}",
+                status::explain(last_error_status())
+            ));
+        }
+        let client = match create_file(&name, GENERIC_READ, OPEN_EXISTING, 0, None) {
+            Ok(client) => client,
+            Err(failed) => {
+                close_handle(server);
+                return Err(format!("cannot open {name}: {}", status::explain(failed)));
+            }
+        };
+        let length = u32::try_from(data.len()).map_err(|_| "too much data for a pipe")?;
+        let mut written = 0u32;
+        // SAFETY: the server end made above, synchronous (no OVERLAPPED); `data` and
+        // `written` outlive the call. The pipe's 4096-byte buffer holds `data`, so the write
+        // does not wait for the reader.
+        let wrote = unsafe {
+            WriteFile(
+                server,
+                data.as_ptr(),
+                length,
+                &raw mut written,
+                std::ptr::null_mut(),
+            )
+        };
+        if wrote == 0 || written != length {
+            let failed = last_error_status();
+            close_handle(client);
+            close_handle(server);
+            return Err(format!(
+                "cannot write to {name}: {}",
+                status::explain(failed)
+            ));
+        }
+        Ok(Pipe {
+            client: from_handle(client),
+            server: from_handle(server),
+        })
+    }
+
+    fn pipe_bytes_waiting(&self, client: u64) -> Result<usize, Status> {
+        let mut available = 0u32;
+        // SAFETY: a handle of this process (PeekNamedPipe fails cleanly on any other value);
+        // no buffer, so nothing is read; `available` outlives the call.
+        let peeked = unsafe {
+            PeekNamedPipe(
+                to_handle(client),
+                std::ptr::null_mut(),
+                0,
+                std::ptr::null_mut(),
+                &raw mut available,
+                std::ptr::null_mut(),
+            )
+        };
+        if peeked == 0 {
+            return Err(last_error_status());
+        }
+        Ok(available as usize)
     }
 
     fn kernel_handle(&self) -> u64 {

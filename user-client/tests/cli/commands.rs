@@ -30,7 +30,7 @@ fn info_prints_the_version_counters_and_refusal_audit() {
     assert_eq!(json["requests"], 1);
     assert_eq!(json["registrations"]["active"], 0);
     let refusals = json["refusals"].as_object().expect("refusals by name");
-    assert_eq!(refusals.len(), 12);
+    assert_eq!(refusals.len(), 13);
     assert!(refusals.values().all(|count| count == 0));
 }
 
@@ -234,7 +234,7 @@ fn a_failure_shown_on_a_terminal_is_wrapped_to_it() {
     let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
-        text.starts_with("hgctl: INSPECT_FILE: STATUS_INVALID_DEVICE_REQUEST"),
+        text.starts_with("hgctl: INSPECT_FILE: STATUS_NOT_SUPPORTED"),
         "{text}"
     );
     assert!(text.lines().count() > 1, "wrapped: {text}");

@@ -23,7 +23,7 @@ fn a_closed_pipe_ends_hgctl_quietly_with_the_command_s_exit_code() {
         (&["--json", "selftest"], 0),
         (&["info"], 0),
         (&["--json", "info"], 0),
-        (&["ioctl", "GET_INFO", "--output-len", "144"], 0),
+        (&["ioctl", "GET_INFO", "--output-len", "152"], 0),
         (&["--json", "event", "--without-modify-state"], 1),
         (&["--json", "frob"], 2),
         (&["--help"], 0),
@@ -200,11 +200,11 @@ fn a_file_the_model_lacks_lists_the_files_it_has() {
 fn a_device_passed_as_a_file_is_called_a_device() {
     assert_eq!(
         refused(&["file", r"\\.\HandleGuard"]),
-        "hgctl: INSPECT_FILE: STATUS_INVALID_DEVICE_REQUEST (0xC0000010): the handle is open on a device, not a file: the driver read through its own kernel handle and the device refused the read (handleguard's own device serves no reads); pass a file\n"
+        "hgctl: INSPECT_FILE: STATUS_NOT_SUPPORTED (0xC00000BB): the handle is open on no file of a file-system volume (a device, this one included, a pipe, a mailslot or a whole volume): the driver refused it by what its file object is, without reading it; pass a file\n"
     );
     assert_eq!(
         refused(&["open-as-me", r"\Device\HandleGuard"]),
-        "hgctl: \\Device\\HandleGuard: OPEN_AS_CALLER: STATUS_INVALID_DEVICE_REQUEST (0xC0000010): the path names a device, not a file: the driver opened it with your access checked, and the device refused to be read (handleguard's own device serves no reads); give the path of a file\n"
+        "hgctl: \\Device\\HandleGuard: OPEN_AS_CALLER: STATUS_NOT_SUPPORTED (0xC00000BB): the path names no file on a file-system volume (a device, a pipe, a mailslot or a whole volume): the driver opened it with your access checked, saw what it was, and closed it unread; give the path of a file\n"
     );
 }
 
@@ -224,7 +224,7 @@ fn every_command_s_json_has_the_same_envelope() {
         (vec!["selftest", "--list"], "selftest", false),
         (vec!["bench", "--count", "5"], "bench", true),
         (
-            vec!["ioctl", "GET_INFO", "--output-len", "144"],
+            vec!["ioctl", "GET_INFO", "--output-len", "152"],
             "ioctl",
             true,
         ),

@@ -14,7 +14,7 @@ fn ioctl(args: &[&str]) -> (Option<i32>, Value) {
 
 #[test]
 fn get_info_returns_its_reply_and_information() {
-    let (code, json) = ioctl(&["GET_INFO", "--output-len", "144"]);
+    let (code, json) = ioctl(&["GET_INFO", "--output-len", "152"]);
     assert_eq!(code, Some(0));
     assert_eq!(json["command"], "ioctl");
     assert_eq!(json["transport"], "model");
@@ -22,19 +22,19 @@ fn get_info_returns_its_reply_and_information() {
     assert_eq!(json["name"], "GET_INFO");
     assert_eq!(json["method"], "METHOD_BUFFERED");
     assert_eq!(label(&json["status"]), SUCCESS);
-    assert_eq!(json["information"], 144);
+    assert_eq!(json["information"], 152);
     let output = json["output"].as_str().expect("hex");
-    assert_eq!(output.len(), 288);
+    assert_eq!(output.len(), 304);
     assert!(
-        output.starts_with("020000000c000000"),
-        "version 2, 12 refusal kinds: {output}"
+        output.starts_with("020000000d000000"),
+        "version 2, 13 refusal kinds: {output}"
     );
-    let text = stdout(&hgctl(&["ioctl", "0x226000", "--output-len", "144"]));
+    let text = stdout(&hgctl(&["ioctl", "0x226000", "--output-len", "152"]));
     assert!(
         text.starts_with("IOCTL 0x00226000 (IOCTL_HANDLEGUARD_GET_INFO) on \\\\.\\HandleGuard\n"),
         "{text}"
     );
-    assert!(text.contains("\nstatus STATUS_SUCCESS (0x00000000): success\ninformation 144\noutput 144 bytes:\n  0000  02 00 00 00 0c 00 00 00 01 00 00 00 00 00 00 00  ................\n"), "{text}");
+    assert!(text.contains("\nstatus STATUS_SUCCESS (0x00000000): success\ninformation 152\noutput 152 bytes:\n  0000  02 00 00 00 0d 00 00 00 01 00 00 00 00 00 00 00  ................\n"), "{text}");
     assert_fits(&text, 80);
 }
 
@@ -161,13 +161,13 @@ fn codes_methods_and_buffers_reach_the_driver_as_given() {
         text.contains("status STATUS_INVALID_DEVICE_REQUEST (0xC0000010): the driver does not implement\n       this IOCTL code"),
         "{text}"
     );
-    let (_, neither) = ioctl(&["GET_INFO", "--method", "neither", "--output-len", "144"]);
+    let (_, neither) = ioctl(&["GET_INFO", "--method", "neither", "--output-len", "152"]);
     assert_eq!(neither["code"], 0x22_6003);
     assert_eq!(neither["method"], "METHOD_NEITHER");
     assert_eq!(label(&neither["status"]), INVALID_DEVICE_REQUEST);
     let (_, short) = ioctl(&["GET_INFO", "--output-len", "135"]);
     assert_eq!(label(&short["status"]), BUFFER_TOO_SMALL);
-    let (_, extra) = ioctl(&["GET_INFO", "--input", "00", "--output-len", "144"]);
+    let (_, extra) = ioctl(&["GET_INFO", "--input", "00", "--output-len", "152"]);
     assert_eq!(label(&extra["status"]), INVALID_PARAMETER);
 }
 

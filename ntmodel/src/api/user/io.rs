@@ -67,8 +67,90 @@ impl Process {
                 share: nt::FILE_SHARE_READ | nt::FILE_SHARE_WRITE,
                 mode: USER_MODE,
                 origin: Origin::Model,
+                root: 0,
+                force_access_check: false,
             };
             requests::open(inner, &request).map(|(handle, _)| handle)
+        })
+    }
+
+    /// `CreateNamedPipeW(\\.\pipe\name)`: a new named pipe (one instance), and the handle to
+    /// its server end (synchronous I/O, read and write). A client opens it with
+    /// [`Process::open`] on `\\.\pipe\name`.
+    ///
+    /// # Errors
+    /// `STATUS_OBJECT_NAME_COLLISION` if it exists.
+    pub fn create_named_pipe(&self, name: &str) -> Result<u64, nt::NTSTATUS> {
+        self.call("CreateNamedPipeW", |_, context| {
+            let mut state = context.machine.lock();
+            requests::create_named_pipe(&mut state, context.process, name)
+        })
+    }
+
+    /// `ReadFile` of up to `length` bytes at the file's position (synchronous file objects;
+    /// the position moves), or from a pipe end (what is read is consumed). An empty pipe is
+    /// `STATUS_PIPE_EMPTY` (the model does not block a user thread).
+    ///
+    /// # Errors
+    /// `STATUS_INVALID_HANDLE`, `STATUS_ACCESS_DENIED` without `FILE_READ_DATA`,
+    /// `STATUS_END_OF_FILE`, `STATUS_PIPE_EMPTY`.
+    pub fn read_file(&self, handle: u64, length: usize) -> Result<Vec<u8>, nt::NTSTATUS> {
+        self.file_io("NtReadFile", handle, nt::FILE_READ_DATA, |state, file| {
+            requests::user_read(state, file, length)
+        })
+    }
+
+    /// `PeekNamedPipe`: the bytes waiting to be read at a pipe end, read nothing.
+    ///
+    /// # Errors
+    /// `STATUS_INVALID_HANDLE`, `STATUS_ACCESS_DENIED` without `FILE_READ_DATA`,
+    /// `STATUS_INVALID_PARAMETER` for anything but a pipe.
+    pub fn peek_named_pipe(&self, handle: u64) -> Result<usize, nt::NTSTATUS> {
+        self.file_io(
+            "PeekNamedPipe",
+            handle,
+            nt::FILE_READ_DATA,
+            |state, file| requests::pipe_available(state, file).ok_or(nt::STATUS_INVALID_PARAMETER),
+        )
+    }
+
+    /// `WriteFile` to a pipe end: the other end can read it.
+    ///
+    /// # Errors
+    /// `STATUS_INVALID_HANDLE`, `STATUS_ACCESS_DENIED` without `FILE_WRITE_DATA`,
+    /// `STATUS_NOT_SUPPORTED` for anything but a pipe.
+    pub fn write_file(&self, handle: u64, data: &[u8]) -> Result<usize, nt::NTSTATUS> {
+        self.file_io("NtWriteFile", handle, nt::FILE_WRITE_DATA, |state, file| {
+            requests::user_write(state, file, data)
+        })
+    }
+
+    fn file_io<R>(
+        &self,
+        what: &str,
+        handle: u64,
+        access: u32,
+        f: impl FnOnce(&mut crate::machine::Subsystems, usize) -> Result<R, nt::NTSTATUS>,
+    ) -> Result<R, nt::NTSTATUS> {
+        self.call(what, |_, context| {
+            let mut state = context.machine.lock();
+            let file = state
+                .ob
+                .reference_by_handle(
+                    context.process,
+                    context.thread,
+                    handle,
+                    access,
+                    Some(crate::object_types::ObjectKind::File),
+                    USER_MODE,
+                    Origin::Model,
+                )?
+                .object;
+            let result = f(&mut state, file);
+            if let Ok((_, Some(deferred))) = state.drop_reference(file, Origin::Model) {
+                state.deferred.push_back(deferred);
+            }
+            result
         })
     }
 

@@ -2,8 +2,8 @@
 //! routine, and the timer DPC that completes it or signals the referenced event.
 use super::*;
 use crate::common::wdm::{
-    cancel_irql, complete, input_handle, ioctl_parameters, mark_pending, requestor_mode,
-    set_cancel_routine, system_buffer,
+    cancel_irql, complete, current_stack, input_handle, ioctl_parameters, mark_pending,
+    requestor_mode, set_cancel_routine, system_buffer,
 };
 
 unsafe extern "C" fn cancel_routine(device: nt::PDEVICE_OBJECT, irp: nt::PIRP) {
@@ -322,6 +322,41 @@ pub unsafe extern "C" fn dispatch_device_control(
                     0,
                 )
             };
+            complete(irp, status, 0)
+        }
+        IOCTL_BUG_QUERY_OWN_FILE_OBJECT => {
+            // SAFETY: the current stack location of the IRP being dispatched.
+            let file = unsafe { (*current_stack(irp)).FileObject };
+            let mut handle: nt::HANDLE = std::ptr::null_mut();
+            // SAFETY: the IRP references its file object; valid out pointer.
+            let status = unsafe {
+                ntmodel::ObOpenObjectByPointer(
+                    file.cast(),
+                    nt::OBJ_KERNEL_HANDLE,
+                    std::ptr::null_mut(),
+                    0,
+                    ntmodel::IoFileObjectType.get(),
+                    0,
+                    &raw mut handle,
+                )
+            };
+            if status != nt::STATUS_SUCCESS {
+                return complete(irp, status, 0);
+            }
+            let mut iosb = nt::IO_STATUS_BLOCK::default();
+            let mut position = nt::FILE_POSITION_INFORMATION::default();
+            // SAFETY: our kernel handle; valid buffers.
+            let status = unsafe {
+                ntmodel::ZwQueryInformationFile(
+                    handle,
+                    &raw mut iosb,
+                    (&raw mut position).cast(),
+                    8,
+                    nt::_FILE_INFORMATION_CLASS::FilePositionInformation,
+                )
+            };
+            // SAFETY: our kernel handle, closed once.
+            unsafe { ntmodel::ZwClose(handle) };
             complete(irp, status, 0)
         }
         IOCTL_BUG_RETURN_AT_DISPATCH => {

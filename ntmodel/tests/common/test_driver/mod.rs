@@ -40,6 +40,9 @@ pub const IOCTL_BUG_PRIVATE_HANDLE: u32 = ctl_code(0x817, nt::FILE_ANY_ACCESS);
 pub const IOCTL_BUG_RETURN_AT_DISPATCH: u32 = ctl_code(0x818, nt::FILE_ANY_ACCESS);
 pub const IOCTL_BUG_LEAK_KERNEL_HANDLE: u32 = ctl_code(0x819, nt::FILE_ANY_ACCESS);
 pub const IOCTL_BUG_INTERNAL_ERROR: u32 = ctl_code(0x81A, nt::FILE_ANY_ACCESS);
+/// Queries the position of the very file object the request came on, through a second handle
+/// to it: on a synchronous handle the I/O manager holds that object's lock (a deadlock).
+pub const IOCTL_BUG_QUERY_OWN_FILE_OBJECT: u32 = ctl_code(0x81B, nt::FILE_ANY_ACCESS);
 
 pub const DEVICE_NAME: &str = "\\Device\\ModelTest";
 
