@@ -5,7 +5,7 @@
 #   REGISTER_EVENT (accepted or refused) <= 4 x GET_INFO
 #   INSPECT_FILE / OPEN_AS_CALLER        <= 4 x GET_INFO + 6 per byte checksummed
 #                                           (+ 4 per request byte for OPEN_AS_CALLER's path)
-# "Own" instructions are those in the handleguard and handleguard_protocol crates; the kernel
+# "Own" instructions are those in the handleguard, handleguard_protocol and wdm_safe crates; the kernel
 # calls a request must make run in the model and are reported separately (the model's cost is
 # not the Windows kernel's). Also prints pool and image figures from the tests.
 set -euo pipefail
@@ -20,14 +20,26 @@ command -v valgrind >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=nonint
 cargo build --quiet --release --example ioctl_cost --manifest-path "$root/Cargo.toml"
 bench="$root/target/release/examples/ioctl_cost"
 
+# Instructions (own, all) of `count` requests of a kind, summed.
+measure() { # kind count
+    valgrind --tool=callgrind --callgrind-out-file="$out/$1-$2.callgrind" \
+        --toggle-collect='*dispatch_device_control*' "$bench" "$1" "$2" >/dev/null 2>&1
+    local report
+    report=$(callgrind_annotate --threshold=100 "$out/$1-$2.callgrind" 2>/dev/null)
+    printf '%s %s\n' \
+        "$(grep -E '\?\?\?:<?(handleguard|handleguard_protocol|wdm_safe)::' <<<"$report" \
+            | awk '{gsub(",", "", $1); s += $1} END {print s + 0}')" \
+        "$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1 + 0}' <<<"$report")"
+}
+
+# Per request: the difference between 2 x count and count requests, divided by count, so
+# what happens once per open (its table, made at the first registration) is not counted.
 declare -A own total
 for kind in get_info register refused inspect open_as_caller; do
-    valgrind --tool=callgrind --callgrind-out-file="$out/$kind.callgrind" \
-        --toggle-collect='*dispatch_device_control*' "$bench" "$kind" "$count" >/dev/null 2>&1
-    report=$(callgrind_annotate --threshold=100 "$out/$kind.callgrind" 2>/dev/null)
-    total[$kind]=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print int($1 / '"$count"')}' <<<"$report")
-    own[$kind]=$(grep -E '\?\?\?:<?(handleguard|handleguard_protocol|wdm_safe)::' <<<"$report" \
-        | awk '{gsub(",", "", $1); s += $1} END {print int(s / '"$count"')}')
+    read -r own1 total1 < <(measure "$kind" "$count")
+    read -r own2 total2 < <(measure "$kind" $((2 * count)))
+    own[$kind]=$(( (own2 - own1) / count ))
+    total[$kind]=$(( (total2 - total1) / count ))
 done
 
 base=${own[get_info]}
@@ -47,16 +59,15 @@ budget inspect $((4 * base + 6 * file_bytes)) || status=1
 budget open_as_caller $((4 * base + 6 * file_bytes + 4 * path_request)) || status=1
 
 # Scale: the cost of one more registration must not grow with the registrations an open holds.
-per_registration() {
-    valgrind --tool=callgrind --callgrind-out-file="$out/register-$1.callgrind" \
-        --toggle-collect='*dispatch_device_control*' "$bench" register "$1" >/dev/null 2>&1
-    callgrind_annotate --threshold=100 "$out/register-$1.callgrind" 2>/dev/null \
-        | grep -E '\?\?\?:<?(handleguard|handleguard_protocol|wdm_safe)::' \
-        | awk '{gsub(",", "", $1); s += $1} END {print int(s / '"$1"')}'
+per_registration() { # registrations already held
+    local own1 own2 total
+    read -r own1 total < <(measure register "$1")
+    read -r own2 total < <(measure register $(($1 + 500)))
+    echo $(( (own2 - own1) / 500 ))
 }
 small=$(per_registration 500)
-large=$(per_registration 4000)
-echo "scale: own instructions per registration with 500 vs 4,000 in one open: $small vs $large"
+large=$(per_registration 3500)
+echo "scale: own instructions per registration beyond 500 vs beyond 3,500 held: $small vs $large"
 if [ "$large" -gt $((small + small / 20)) ]; then
     echo "  BROKEN: registering grows with the registrations held (a quadratic path)"
     status=1

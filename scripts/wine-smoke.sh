@@ -5,7 +5,8 @@
 #
 # Wine can show: DriverEntry runs and creates the device, the driver reads its Parameters
 # key through a kernel handle, IOCTLs round-trip, malformed requests are refused, DriverUnload
-# runs. It cannot show handle validation (UserMode ObReferenceObjectByHandle is not
+# runs. Wine's file objects name no device (the driver refuses to read them as files) and its
+# creates carry no FileName (names under the device look like the device). It cannot show handle validation (UserMode ObReferenceObjectByHandle is not
 # implemented in Wine 8, and drivers run in winedevice.exe, not in the caller's process):
 # that is the model kernel's job (cargo test).
 set -euo pipefail
