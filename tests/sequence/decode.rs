@@ -258,6 +258,10 @@ impl Bytes<'_> {
                 },
             },
             14 if self.u8().is_multiple_of(2) => Op::Cancel { irp: self.u8() },
+            14 if self.u8().is_multiple_of(4) => Op::PoolQuota {
+                p,
+                starved: !self.u8().is_multiple_of(3),
+            },
             14 => Op::IoctlCancelled {
                 p,
                 device: self.device(),

@@ -326,7 +326,7 @@ impl Runner {
                 self.open_as_caller(proc, same, input, out_len)
             }
             protocol::IOCTL_HANDLEGUARD_CREATE_KERNEL_EVENT => {
-                self.create_kernel_event(open, same, input, out_len)
+                self.create_kernel_event(proc, open, same, input, out_len)
             }
             protocol::IOCTL_HANDLEGUARD_SIGNAL_KERNEL_EVENT => match IdRequest::decode(input) {
                 Err(_) => Err(bad_input()),
@@ -394,7 +394,7 @@ impl Runner {
                     true,
                     nt::SYNCHRONIZE | nt::EVENT_MODIFY_STATE,
                 )?;
-                let (_, key) = self.insert(open, What::Signal(event), Some(wire.due_ms))?;
+                let (_, key) = self.insert(proc, open, What::Signal(event), Some(wire.due_ms))?;
                 Ok(Expect::Done(
                     nt::STATUS_SUCCESS,
                     encode(&RegisterEventReply { id: key }),
@@ -405,7 +405,8 @@ impl Runner {
                 if !same {
                     return Err(wrong_context());
                 }
-                let (slot, _) = self.insert(open, What::Irp(usize::MAX), Some(wire.due_ms))?;
+                let (slot, _) =
+                    self.insert(proc, open, What::Irp(usize::MAX), Some(wire.due_ms))?;
                 Ok(Expect::Pending { open, slot })
             }
             _ => Err(bad_input()),
@@ -464,6 +465,10 @@ impl Runner {
             )),
             // The driver opens what the path names (its own device, the volume whole) with the
             // caller's rights, sees it is no file on a volume and closes it again unread.
+            // Its own device's IRP_MJ_CREATE charges the open's state to the requestor first.
+            Resolved::Device { under: false } if self.procs[proc].starved => {
+                Err(Fail::Failed(nt::STATUS_INSUFFICIENT_RESOURCES))
+            }
             Resolved::Device { under: false } | Resolved::Volume => Err(not_a_file()),
             Resolved::Device { under: true } => {
                 self.counters.refusals[Refusal::NamespaceOpen.index()] += 1;
@@ -476,6 +481,7 @@ impl Runner {
     /// `CREATE_KERNEL_EVENT`: a driver-owned event, a `SYNCHRONIZE` handle for the caller.
     fn create_kernel_event(
         &mut self,
+        proc: usize,
         open: usize,
         same: bool,
         input: &[u8],
@@ -488,7 +494,7 @@ impl Runner {
         room_and_context(out_len, KernelEventReply::SIZE, same)?;
         let event = self.new_obj(Kind::KernelEvent);
         let due = (wire.due_ms != 0).then_some(wire.due_ms);
-        let (_, key) = self.insert(open, What::Kernel(event), due)?;
+        let (_, key) = self.insert(proc, open, What::Kernel(event), due)?;
         Ok(Expect::KernelEvent { key, event })
     }
 }

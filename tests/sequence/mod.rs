@@ -220,6 +220,9 @@ pub enum Op {
     /// A device-control request whose IRP is already cancelled when the driver sees it
     /// (`CancelIoEx` or the thread's exit won the race with the dispatch).
     IoctlCancelled { p: u8, device: HandlePick, req: Req },
+    /// The process's nonpaged pool quota is set to 0 (every allocation charged to it fails
+    /// from now on), or lifted.
+    PoolQuota { p: u8, starved: bool },
     /// `NtClose`.
     Close { p: u8, handle: HandlePick },
     /// `NtSetEvent`.

@@ -56,6 +56,8 @@ pub(super) struct Proc {
     /// Value -> (object, granted access).
     pub(super) handles: BTreeMap<u64, (usize, u32)>,
     pub(super) closed: Vec<u64>,
+    /// Its pool quota is 0: every allocation charged to it fails.
+    pub(super) starved: bool,
 }
 
 /// What a registration does when its timer fires.
@@ -264,12 +266,22 @@ impl Runner {
             live: true,
             handles: BTreeMap::new(),
             closed: Vec::new(),
+            starved: false,
         });
     }
 
     pub(super) fn open_device(&mut self, proc: usize, access: u8) {
         let access = DEVICE_ACCESS[usize::from(access) % DEVICE_ACCESS.len()];
         let result = self.procs[proc].process.open(DEVICE, access);
+        if self.procs[proc].starved {
+            // The open's state is charged to the opener.
+            self.expect_eq(
+                &result,
+                &Err(nt::STATUS_INSUFFICIENT_RESOURCES),
+                "a starved open",
+            );
+            return;
+        }
         let Ok(value) = result else {
             self.fail(&format!("the device did not open: {result:?}"));
         };
@@ -391,10 +403,16 @@ impl Runner {
     /// generation and index.
     pub(super) fn insert(
         &mut self,
+        proc: usize,
         open: usize,
         what: What,
         due_ms: Option<u32>,
     ) -> Result<(usize, u64), Fail> {
+        if self.procs[proc].starved {
+            // The table (at the first registration) or the record, charged to the requestor,
+            // cannot be allocated; either way nothing is kept.
+            return Err(Fail::Failed(nt::STATUS_INSUFFICIENT_RESOURCES));
+        }
         self.opens[open].table = true;
         let Some(slot) = self.opens[open].free.pop() else {
             return Err(Fail::Refused(Refusal::Quota, nt::STATUS_QUOTA_EXCEEDED));

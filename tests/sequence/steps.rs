@@ -68,6 +68,12 @@ impl Runner {
             Op::IoctlCancelled { p, device, req } => self.in_process(*p, |runner, proc| {
                 runner.ioctl(proc, *device, Send::Cancelled, req);
             }),
+            Op::PoolQuota { p, starved } => self.in_process(*p, |runner, proc| {
+                runner.procs[proc]
+                    .process
+                    .set_pool_quota(starved.then_some(0));
+                runner.procs[proc].starved = *starved;
+            }),
             Op::Close { p, handle } => {
                 self.in_process(*p, |runner, proc| runner.close(proc, *handle));
             }
@@ -118,7 +124,9 @@ impl Runner {
         let result = self.procs[proc].process.open(&path, nt::GENERIC_READ);
         let user = USERS[self.procs[proc].user];
         match (resolve(&path), result) {
-            (Resolved::Device { under: false }, Ok(value)) => {
+            (Resolved::Device { under: false }, Err(nt::STATUS_INSUFFICIENT_RESOURCES))
+                if self.procs[proc].starved => {}
+            (Resolved::Device { under: false }, Ok(value)) if !self.procs[proc].starved => {
                 self.new_open();
                 let obj = self.new_obj(Kind::Device {
                     open: self.opens.len() - 1,
