@@ -185,6 +185,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (p, device(), req())
             .prop_map(|(p, device, req)| Op::IoctlCancelled { p, device, req }),
         1 => (p, prop::bool::weighted(0.6)).prop_map(|(p, starved)| Op::PoolQuota { p, starved }),
+        1 => (p, any::<bool>()).prop_map(|(p, data)| Op::CreatePipe { p, data }),
         2 => (p, handle()).prop_map(|(p, handle)| Op::Close { p, handle }),
         1 => (p, handle()).prop_map(|(p, handle)| Op::SetEvent { p, handle }),
         2 => (p, any::<u8>()).prop_map(|(p, event)| Op::Observe { p, event }),

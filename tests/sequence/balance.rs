@@ -23,7 +23,7 @@ impl Runner {
                 .iter()
                 .filter(|pend| pend.open == open && pend.result.is_none())
                 .count() as u64,
-            Kind::Disk { .. } | Kind::Volume => 0,
+            Kind::Disk { .. } | Kind::Volume | Kind::Pipe => 0,
         };
         (references, self.objs[obj].handles)
     }

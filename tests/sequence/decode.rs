@@ -258,6 +258,10 @@ impl Bytes<'_> {
                 },
             },
             14 if self.u8().is_multiple_of(2) => Op::Cancel { irp: self.u8() },
+            14 if self.u8().is_multiple_of(3) => Op::CreatePipe {
+                p,
+                data: self.u8().is_multiple_of(2),
+            },
             14 if self.u8().is_multiple_of(4) => Op::PoolQuota {
                 p,
                 starved: !self.u8().is_multiple_of(3),

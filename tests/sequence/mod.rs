@@ -220,6 +220,9 @@ pub enum Op {
     /// A device-control request whose IRP is already cancelled when the driver sees it
     /// (`CancelIoEx` or the thread's exit won the race with the dispatch).
     IoctlCancelled { p: u8, device: HandlePick, req: Req },
+    /// A named pipe: the server end and a client end, with bytes waiting at the server end
+    /// if `data` (both are file objects the driver must refuse to read).
+    CreatePipe { p: u8, data: bool },
     /// The process's nonpaged pool quota is set to 0 (every allocation charged to it fails
     /// from now on), or lifted.
     PoolQuota { p: u8, starved: bool },

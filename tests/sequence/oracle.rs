@@ -28,6 +28,8 @@ pub(super) enum Kind {
     Volume,
     /// A file object of the device: the driver's open `open`.
     Device { open: usize },
+    /// An end of a named pipe (the server's or a client's).
+    Pipe,
 }
 
 impl Kind {
@@ -35,7 +37,10 @@ impl Kind {
         matches!(self, Kind::Event | Kind::KernelEvent)
     }
     fn is_file(self) -> bool {
-        matches!(self, Kind::Disk { .. } | Kind::Volume | Kind::Device { .. })
+        matches!(
+            self,
+            Kind::Disk { .. } | Kind::Volume | Kind::Device { .. } | Kind::Pipe
+        )
     }
 }
 

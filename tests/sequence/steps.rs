@@ -68,6 +68,9 @@ impl Runner {
             Op::IoctlCancelled { p, device, req } => self.in_process(*p, |runner, proc| {
                 runner.ioctl(proc, *device, Send::Cancelled, req);
             }),
+            Op::CreatePipe { p, data } => {
+                self.in_process(*p, |runner, proc| runner.create_pipe(proc, *data));
+            }
             Op::PoolQuota { p, starved } => self.in_process(*p, |runner, proc| {
                 runner.procs[proc]
                     .process
@@ -150,6 +153,30 @@ impl Runner {
             }
             (Resolved::Nothing, Err(nt::STATUS_OBJECT_NAME_NOT_FOUND)) => {}
             (_, result) => self.fail(&format!("opening {path:?}: {result:?}")),
+        }
+    }
+
+    /// `CreateNamedPipeW`, a client's `CreateFileW` on it, and (with `data`) a write from the
+    /// client that waits at the server end.
+    fn create_pipe(&mut self, proc: usize, data: bool) {
+        let name = format!("hgseq{}", self.objs.len());
+        let process = self.procs[proc].process.clone();
+        let server = process
+            .create_named_pipe(&name)
+            .unwrap_or_else(|status| self.fail(&format!("CreateNamedPipeW: {status:#x}")));
+        let obj = self.new_obj(Kind::Pipe);
+        self.add_handle(proc, server, obj);
+        let client = process
+            .open(
+                &format!(r"\\.\pipe\{name}"),
+                nt::GENERIC_READ | nt::GENERIC_WRITE,
+            )
+            .unwrap_or_else(|status| self.fail(&format!("opening the pipe: {status:#x}")));
+        let obj = self.new_obj(Kind::Pipe);
+        self.add_handle(proc, client, obj);
+        if data {
+            let written = process.write_file(client, b"in the pipe");
+            self.expect_eq(&written, &Ok(11), "a write into the pipe");
         }
     }
 
