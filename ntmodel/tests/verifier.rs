@@ -54,6 +54,27 @@ fn the_kernel_mode_reference_of_a_user_handle_is_recorded_as_c4_f6() {
 }
 
 #[test]
+fn held_stops_are_recorded_and_the_ioctl_returns_its_status() {
+    let (k, alice) = kernel_with_driver();
+    k.hold_verifier_stops(true);
+    let device = open_device(&alice);
+    let event = alice.create_event(nt::SYNCHRONIZE, EventKind::Notification, false);
+    let reply = alice.ioctl(
+        device,
+        IOCTL_BUG_KERNEL_MODE_REFERENCE,
+        &event.to_le_bytes(),
+        0,
+    );
+    assert_eq!(reply.status(), nt::STATUS_SUCCESS);
+    let stops = k.take_verifier_stops();
+    assert_eq!(stops.len(), 1);
+    assert!(stops[0].is(
+        codes::DRIVER_VERIFIER_DETECTED_VIOLATION,
+        codes::C4_USER_HANDLE_AS_KERNEL
+    ));
+}
+
+#[test]
 fn a_null_handle_is_c4_f5() {
     let k = Kernel::new();
     let mut object: nt::PVOID = std::ptr::null_mut();
