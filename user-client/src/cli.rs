@@ -22,8 +22,20 @@ pub struct Cli {
     /// built only off Windows).
     #[arg(long, global = true)]
     pub model: bool,
+    /// On the model, also load this driver beside handleguard: `twin`, a deliberately
+    /// vulnerable test driver (\\.\HandleGuardTwin) for `hgctl probe` to find mistakes in.
+    #[arg(long, global = true, value_enum, value_name = "DRIVER")]
+    pub model_driver: Option<ModelDriver>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// A driver the model can load beside handleguard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelDriver {
+    /// handleguard-twin (test code only): `\\.\HandleGuardTwin`, whose IOCTLs 0x222004,
+    /// 0x222040 and 0x222044 reference a handle as KernelMode, with no type, with no access.
+    Twin,
 }
 
 /// Whether the raw arguments ask for JSON (before clap has parsed them: for its errors).
