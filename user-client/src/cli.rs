@@ -5,7 +5,7 @@ use clap::builder::NonEmptyStringValueParser;
 use handleguard_protocol as protocol;
 
 /// The help's closing paragraphs: transports and exit codes.
-const AFTER_HELP: &str = "Transports: on Windows hgctl opens the real device; elsewhere, or with --model, it loads the driver's own code into the ntmodel kernel in this process (virtual clock).\n\nExit codes: 0 success, 1 a command or self-test case failed (or a raw IOCTL's status is an error), 2 bad arguments, 3 the model kernel stopped the driver (a bug check on Windows) or an internal error. A closed standard output ends hgctl quietly with the code the command came to.";
+const AFTER_HELP: &str = "Transports: on Windows hgctl opens the real device; elsewhere, or with --model, it loads the driver's own code into the ntmodel kernel in this process (virtual clock).\n\nExit codes: 0 success, 1 a command or self-test case failed (or a raw IOCTL's status is an error, or a probe found something or had no baseline), 2 bad arguments, 3 the model kernel stopped the driver (a bug check on Windows) or an internal error. A closed standard output ends hgctl quietly with the code the command came to.";
 
 /// Drive the handleguard driver: each command shows one rule of Microsoft's handle guidance.
 #[derive(Parser, Debug)]
