@@ -34,7 +34,8 @@ pub struct Cli {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModelDriver {
     /// handleguard-twin (test code only): `\\.\HandleGuardTwin`, whose IOCTLs 0x222004,
-    /// 0x222040 and 0x222044 reference a handle as KernelMode, with no type, with no access.
+    /// 0x222040, 0x222044 and 0x222048 reference a handle as KernelMode, with no type, with
+    /// no access, and in any context.
     Twin,
 }
 

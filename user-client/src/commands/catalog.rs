@@ -55,7 +55,8 @@ pub enum Command {
     Ioctl(ioctl::Args),
     /// Probe any driver's IOCTL that takes a handle: a control request with the right handle
     /// must succeed, then each attack (wrong type, one access right less, kernel handle,
-    /// another process's, NULL, -1, -2, closed, garbage) must be refused. Exits 1 if any
+    /// another process's, NULL, -1, -2, closed, garbage; on the model also a System handle
+    /// value dispatched in a System worker) must be refused. Exits 1 if any
     /// attack was ACCEPTED, the model's verifier stopped, or the control failed.
     ///
     /// On the model, `--model-driver twin --device \\.\HandleGuardTwin` probes a

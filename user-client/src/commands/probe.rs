@@ -2,7 +2,8 @@
 //! request with the right handle (the type and the access the IOCTL should require) must
 //! succeed; then one request per attack, each with a handle the driver must refuse: the wrong
 //! type, the right type with one access right less (a row per right), a kernel handle value,
-//! another process's, NULL, -1, -2, a closed handle, garbage. A row is `refused` (with the
+//! another process's, NULL, -1, -2, a closed handle, garbage, and on the model a System
+//! handle value in a request dispatched in a System worker. A row is `refused` (with the
 //! status) or `ACCEPTED` (a finding); a verifier stop the model records during a row is a
 //! finding too (on Windows it would have been a bug check).
 use super::ioctl::{self, Bytes};
@@ -10,7 +11,7 @@ use super::plant::{self, Kind, Spec};
 use crate::access;
 use crate::failure::{Exit, Failure};
 use crate::status::{self, Status};
-use crate::transport::{Transport, VerifierStop};
+use crate::transport::{Forward, Outcome, Transport, VerifierStop};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -235,6 +236,9 @@ pub fn run(device: &dyn Transport, args: &Args) -> Result<ProbeReport, Failure> 
             verdict,
             verifier_stops: device.take_verifier_stops(),
         });
+        if index == 0 {
+            rows.extend(other_context(device, args, &base, output_len)?);
+        }
     }
     Ok(ProbeReport {
         code: args.code,
@@ -249,6 +253,48 @@ pub fn run(device: &dyn Transport, args: &Args) -> Result<ProbeReport, Failure> 
         rows,
         device: device.device_path().to_string(),
     })
+}
+
+/// The bits that make a handle value a kernel handle on x64 (`OBJ_KERNEL_HANDLE` handles are
+/// sign-extended 0x80000000 values).
+const KERNEL_HANDLE_BITS: u64 = 0xFFFF_FFFF_8000_0000;
+
+/// A request dispatched in a System worker thread (as a worker or an intermediate driver
+/// would forward it) whose handle is the value of an event handle of the System process: it
+/// names nothing in the caller's process, and a driver that interprets it without checking
+/// it runs in the requestor's context finds the System's event. The driver must refuse it.
+/// Only where the transport can dispatch there (the model); `None` elsewhere.
+fn other_context(
+    device: &dyn Transport,
+    args: &Args,
+    base: &[u8],
+    output_len: usize,
+) -> Result<Option<Row>, Failure> {
+    if !device.forwards() {
+        return Ok(None);
+    }
+    let spec = Spec {
+        offset: args.offset,
+        kind: Kind::Value(device.kernel_handle() & !KERNEL_HANDLE_BITS),
+        access: None,
+    };
+    let mut input = base.to_vec();
+    let planted = plant::plant(device, &[spec], &mut input)?;
+    let reply = device
+        .ioctl_forwarded(Forward::OtherContext, args.code, &input, output_len)
+        .map(Outcome::done);
+    Ok(reply.map(|reply| Row {
+        attack: "other context".into(),
+        handle: "a System process's event handle value, the request dispatched in a System worker thread".into(),
+        value: planted.first().map_or(0, |value| value.value),
+        status: reply.status,
+        verdict: if status::is_success(reply.status) {
+            ACCEPTED
+        } else {
+            "refused"
+        },
+        verifier_stops: device.take_verifier_stops(),
+    }))
 }
 
 impl crate::report::Report for ProbeReport {

@@ -1,9 +1,10 @@
 //! `hgctl probe`: the attack matrix against handleguard, which refuses every attack, and
 //! against the deliberately vulnerable twin, each of whose IOCTLs accepts what its mistake
-//! lets through.
+//! lets through (and, since none checks it runs in the requestor's context, a System handle
+//! value in a request dispatched in a System worker).
 use crate::support::{
-    ACCESS_DENIED, INVALID_HANDLE, INVALID_PARAMETER, SUCCESS, TYPE_MISMATCH, hgctl, json, label,
-    misused, stdout,
+    ACCESS_DENIED, INVALID_DEVICE_REQUEST, INVALID_HANDLE, INVALID_PARAMETER, SUCCESS,
+    TYPE_MISMATCH, hgctl, json, label, misused, stdout,
 };
 use serde_json::Value;
 
@@ -124,6 +125,7 @@ fn handleguard_s_register_event_refuses_every_attack() {
         rows(&report),
         expected(&[
             ("control", "ok", SUCCESS),
+            ("other context", "refused", INVALID_DEVICE_REQUEST),
             ("wrong type", "refused", TYPE_MISMATCH),
             ("lacks EVENT_MODIFY_STATE", "refused", ACCESS_DENIED),
             ("lacks SYNCHRONIZE", "refused", ACCESS_DENIED),
@@ -176,6 +178,7 @@ fn the_kernel_mode_twin_accepts_a_kernel_handle_and_too_little_access_and_the_ve
         rows(&report),
         expected(&[
             ("control", "ok", SUCCESS),
+            ("other context", "ACCEPTED", SUCCESS),
             ("wrong type", "refused", TYPE_MISMATCH),
             ("lacks EVENT_MODIFY_STATE", "ACCEPTED", SUCCESS),
             ("lacks SYNCHRONIZE", "ACCEPTED", SUCCESS),
@@ -195,7 +198,7 @@ fn the_kernel_mode_twin_accepts_a_kernel_handle_and_too_little_access_and_the_ve
     assert_eq!(stops_of(&report, "NULL"), [(0xC4, 0xF5)]);
     // A kernel handle as KernelMode is what KernelMode is for: no stop, just the finding.
     assert_eq!(stops_of(&report, "kernel handle"), []);
-    assert_eq!(report["findings"], 9);
+    assert_eq!(report["findings"], 10);
 }
 
 #[test]
@@ -207,6 +210,7 @@ fn the_no_type_twin_accepts_the_wrong_type() {
         rows(&report),
         expected(&[
             ("control", "ok", SUCCESS),
+            ("other context", "ACCEPTED", SUCCESS),
             ("wrong type", "ACCEPTED", SUCCESS),
             ("lacks EVENT_MODIFY_STATE", "refused", ACCESS_DENIED),
             ("lacks SYNCHRONIZE", "refused", ACCESS_DENIED),
@@ -222,7 +226,7 @@ fn the_no_type_twin_accepts_the_wrong_type() {
     );
     assert_eq!(rows_with_stops(&report), ["NULL"]);
     assert_eq!(stops_of(&report, "NULL"), [(0xC4, 0xF5)]);
-    assert_eq!(report["findings"], 4);
+    assert_eq!(report["findings"], 5);
 }
 
 #[test]
@@ -234,6 +238,7 @@ fn the_no_access_twin_accepts_too_little_access() {
         rows(&report),
         expected(&[
             ("control", "ok", SUCCESS),
+            ("other context", "ACCEPTED", SUCCESS),
             ("wrong type", "refused", TYPE_MISMATCH),
             ("lacks EVENT_MODIFY_STATE", "ACCEPTED", SUCCESS),
             ("lacks SYNCHRONIZE", "ACCEPTED", SUCCESS),
@@ -247,7 +252,34 @@ fn the_no_access_twin_accepts_too_little_access() {
         ])
     );
     assert_eq!(rows_with_stops(&report), ["NULL"]);
-    assert_eq!(report["findings"], 3);
+    assert_eq!(report["findings"], 4);
+}
+
+#[test]
+fn the_any_context_twin_accepts_a_system_handle_value_in_a_system_worker() {
+    let (code, report) = probe_twin("0x222048");
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["baseline"], true);
+    assert_eq!(
+        rows(&report),
+        expected(&[
+            ("control", "ok", SUCCESS),
+            // Its one mistake: forwarded to a System worker, the value names System's event.
+            ("other context", "ACCEPTED", SUCCESS),
+            ("wrong type", "refused", TYPE_MISMATCH),
+            ("lacks EVENT_MODIFY_STATE", "refused", ACCESS_DENIED),
+            ("lacks SYNCHRONIZE", "refused", ACCESS_DENIED),
+            ("kernel handle", "refused", INVALID_HANDLE),
+            ("other process's", "refused", INVALID_HANDLE),
+            ("NULL", "refused", INVALID_HANDLE),
+            ("-1", "refused", TYPE_MISMATCH),
+            ("-2", "refused", TYPE_MISMATCH),
+            ("closed", "refused", INVALID_HANDLE),
+            ("garbage", "refused", INVALID_HANDLE),
+        ])
+    );
+    assert_eq!(rows_with_stops(&report), ["NULL"]);
+    assert_eq!(report["findings"], 2);
 }
 
 #[test]

@@ -6,7 +6,8 @@
 //! of input whose first 8 are a handle value, references the object behind it, drops the
 //! reference and completes with STATUS_SUCCESS, making one mistake of Microsoft's handle
 //! guidance on the way. wdm-safe's safe types cannot make these mistakes (that is the layer's
-//! point), so each is a raw `ObReferenceObjectByHandle` inside `unsafe`.
+//! point), so each is a raw `ObReferenceObjectByHandle` inside `unsafe`. None checks that it
+//! runs in the requestor's context; [`IOCTL_TWIN_ANY_CONTEXT`] makes that mistake alone.
 #![no_std]
 
 use wdm_safe::driver::Driver;
@@ -35,6 +36,11 @@ pub const IOCTL_TWIN_NO_TYPE: u32 = 0x0022_2040;
 /// `CTL_CODE(FILE_DEVICE_UNKNOWN, 0x811, ...)`: references with `DesiredAccess` 0, so an
 /// event handle without EVENT_MODIFY_STATE passes.
 pub const IOCTL_TWIN_NO_ACCESS: u32 = 0x0022_2044;
+
+/// `CTL_CODE(FILE_DEVICE_UNKNOWN, 0x812, ...)`: references correctly (requestor mode, event
+/// type, the access it uses) but in whatever context it is dispatched in, without checking it
+/// is the requestor's: forwarded to a System worker, the value names a System handle.
+pub const IOCTL_TWIN_ANY_CONTEXT: u32 = 0x0022_2048;
 
 /// What the correct request would ask for: what signalling an event needs.
 const EVENT_ACCESS: u32 = ffi::SYNCHRONIZE | ffi::EVENT_MODIFY_STATE;
@@ -80,6 +86,7 @@ impl Driver for Twin {
         } else {
             ffi::typed::KERNEL_MODE
         };
+        // No `irp.in_requestor_context()` check, in every IOCTL: a mistake too.
         let (access, object_type, mode) = match irp.ioctl().code {
             IOCTL_TWIN_KERNEL_MODE => (
                 EVENT_ACCESS,
@@ -88,6 +95,7 @@ impl Driver for Twin {
             ),
             IOCTL_TWIN_NO_TYPE => (EVENT_ACCESS, core::ptr::null_mut(), requestor),
             IOCTL_TWIN_NO_ACCESS => (0, ffi::event_object_type(), requestor),
+            IOCTL_TWIN_ANY_CONTEXT => (EVENT_ACCESS, ffi::event_object_type(), requestor),
             _ => return irp.fail(NtError::INVALID_DEVICE_REQUEST),
         };
         let handle = match irp.input().get(..8).map(<[u8; 8]>::try_from) {

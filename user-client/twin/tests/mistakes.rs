@@ -74,3 +74,20 @@ fn kernel_mode_takes_a_kernel_handle_and_the_verifier_stops_on_a_user_one() {
     ));
     finish(&kernel, &app, device);
 }
+
+#[test]
+fn any_context_resolves_a_system_handle_value_when_dispatched_in_a_system_worker() {
+    let (kernel, app, device) = loaded();
+    let system_value = kernel.kernel_handle_of_some_object() & !0xFFFF_FFFF_8000_0000;
+    let worker = kernel.system();
+    let reply = app.ioctl_dispatched_in(
+        &worker,
+        device,
+        handleguard_twin::IOCTL_TWIN_ANY_CONTEXT,
+        &input(system_value),
+        0,
+    );
+    assert_eq!(reply.status(), nt::STATUS_SUCCESS, "{system_value:#x}");
+    finish(&kernel, &app, device);
+    kernel.check_no_stop();
+}
