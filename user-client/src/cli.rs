@@ -5,7 +5,7 @@ use clap::builder::NonEmptyStringValueParser;
 use handleguard_protocol as protocol;
 
 /// The help's closing paragraphs: transports and exit codes.
-const AFTER_HELP: &str = "Transports: on Windows hgctl opens the real device; elsewhere, or with --model, it loads the driver's own code into the ntmodel kernel in this process (virtual clock).\n\nExit codes: 0 success, 1 a command or self-test case failed (or a raw IOCTL's status is an error), 2 bad arguments, 3 the model kernel stopped the driver (a bug check on Windows) or an internal error. A closed standard output ends hgctl quietly with the code the command came to.";
+const AFTER_HELP: &str = "Transports: on Windows hgctl opens the real device; elsewhere, or with --model, it loads the driver's own code into the ntmodel kernel in this process (virtual clock).\n\nExit codes: 0 success, 1 a command or self-test case failed (or a raw IOCTL's status is an error, or a probe found something or had no baseline), 2 bad arguments, 3 the model kernel stopped the driver (a bug check on Windows) or an internal error. A closed standard output ends hgctl quietly with the code the command came to.";
 
 /// Drive the handleguard driver: each command shows one rule of Microsoft's handle guidance.
 #[derive(Parser, Debug)]
@@ -22,8 +22,21 @@ pub struct Cli {
     /// built only off Windows).
     #[arg(long, global = true)]
     pub model: bool,
+    /// On the model, also load this driver beside handleguard: `twin`, a deliberately
+    /// vulnerable test driver (\\.\HandleGuardTwin) for `hgctl probe` to find mistakes in.
+    #[arg(long, global = true, value_enum, value_name = "DRIVER")]
+    pub model_driver: Option<ModelDriver>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// A driver the model can load beside handleguard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelDriver {
+    /// handleguard-twin (test code only): `\\.\HandleGuardTwin`, whose IOCTLs 0x222004,
+    /// 0x222040, 0x222044 and 0x222048 reference a handle as KernelMode, with no type, with
+    /// no access, and in any context.
+    Twin,
 }
 
 /// Whether the raw arguments ask for JSON (before clap has parsed them: for its errors).

@@ -68,6 +68,11 @@ impl Device {
 fn connect(cli: &Cli) -> Result<Device, Failure> {
     #[cfg(windows)]
     {
+        if cli.model_driver.is_some() {
+            return Err(Failure::usage(
+                "--model-driver: the model transport is built only off Windows; on Windows probe your own installed driver with --device",
+            ));
+        }
         if cli.model {
             return Err(Failure::usage(
                 "--model: the model transport (ntmodel with the driver's code in-process) is built only off Windows; on Windows hgctl talks to the installed driver",
@@ -83,6 +88,7 @@ fn connect(cli: &Cli) -> Result<Device, Failure> {
         let _ = cli.model;
         Ok(Device::Model(transport::model::ModelDevice::boot(
             &cli.device,
+            cli.model_driver == Some(cli::ModelDriver::Twin),
         )?))
     }
 }

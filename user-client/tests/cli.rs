@@ -6,6 +6,8 @@ mod commands;
 mod edges;
 #[path = "cli/ioctl.rs"]
 mod ioctl;
+#[path = "cli/probe.rs"]
+mod probe;
 #[path = "cli/script.rs"]
 mod script;
 #[path = "cli/selftest.rs"]

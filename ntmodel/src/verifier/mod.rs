@@ -71,6 +71,9 @@ pub struct Verifier {
     pub debug_log: Vec<String>,
     /// The call trace (recorded only when enabled).
     pub trace: Trace,
+    /// Stops are held for the test to take ([`crate::Kernel::hold_verifier_stops`]): the
+    /// user-side API returns instead of panicking with them.
+    pub held: bool,
 }
 
 impl Verifier {

@@ -21,6 +21,13 @@ pub fn kernel_with_driver() -> (Kernel, Process) {
 }
 
 /// The status and output of a completed request (panics if pending).
+/// The model test driver's device, opened for reading and writing.
+pub fn open_device(process: &Process) -> u64 {
+    process
+        .open("\\\\.\\ModelTest", nt::GENERIC_READ | nt::GENERIC_WRITE)
+        .expect("open")
+}
+
 pub fn done(outcome: IoOutcome) -> (nt::NTSTATUS, u64, Vec<u8>) {
     match outcome {
         IoOutcome::Done {

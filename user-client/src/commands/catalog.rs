@@ -1,10 +1,13 @@
 //! The commands, as clap parses them; each one's doc comment is its help.
-use super::{bench, event, file, ioctl, kernel_event, open_as_me, selftest};
+use super::{bench, event, file, ioctl, kernel_event, open_as_me, probe, selftest};
 use clap::Subcommand;
 use std::path::PathBuf;
 
 /// `hgctl ioctl --help`'s closing example.
 const IOCTL_EXAMPLE: &str = "Example: REGISTER_EVENT with an event handle that lacks EVENT_MODIFY_STATE, which the driver refuses with STATUS_ACCESS_DENIED:\n  hgctl ioctl REGISTER_EVENT --output-len 8 \\\n    --input 00000000000000006400000000000000 \\\n    --handle 0=event:SYNCHRONIZE";
+
+/// `hgctl probe --help`'s closing example.
+const PROBE_EXAMPLE: &str = "Example: handleguard's REGISTER_EVENT, whose handle at offset 0 must be an event with SYNCHRONIZE | EVENT_MODIFY_STATE (its bytes 8..16 a due time of 100 ms):\n  hgctl probe REGISTER_EVENT --type event \\\n    --access 'SYNCHRONIZE|EVENT_MODIFY_STATE' --output-len 8 \\\n    --input 00000000000000006400000000000000";
 
 /// What hgctl can do.
 #[derive(Subcommand, Clone, Debug)]
@@ -50,6 +53,16 @@ pub enum Command {
     /// With --device it talks to any device (on Windows, any driver's).
     #[command(after_long_help = IOCTL_EXAMPLE)]
     Ioctl(ioctl::Args),
+    /// Probe any driver's IOCTL that takes a handle: a control request with the right handle
+    /// must succeed, then each attack (wrong type, one access right less, kernel handle,
+    /// another process's, NULL, -1, -2, closed, garbage; on the model also a System handle
+    /// value dispatched in a System worker) must be refused. Exits 1 if any
+    /// attack was ACCEPTED, the model's verifier stopped, or the control failed.
+    ///
+    /// On the model, `--model-driver twin --device \\.\HandleGuardTwin` probes a
+    /// deliberately vulnerable twin; on Windows, `--device \\.\YourDevice` probes yours.
+    #[command(after_long_help = PROBE_EXAMPLE)]
+    Probe(probe::Args),
     /// List this process's handle table: each handle's value, type and granted access.
     Handles,
     /// List the model's names (devices, the links \\.\X opens, files and who may read them)
@@ -96,6 +109,7 @@ impl Command {
             Command::Selftest(_) => "selftest",
             Command::Bench(_) => "bench",
             Command::Ioctl(_) => "ioctl",
+            Command::Probe(_) => "probe",
             Command::Handles => "handles",
             Command::Names => "names",
             Command::Script { .. } => "script",

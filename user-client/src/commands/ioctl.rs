@@ -89,7 +89,7 @@ fn access_name(code: u32) -> &'static str {
 
 /// A code as a number or one of handleguard's names (`REGISTER_EVENT`,
 /// `IOCTL_HANDLEGUARD_REGISTER_EVENT`, any case).
-fn parse_code(text: &str) -> Result<u32, String> {
+pub(super) fn parse_code(text: &str) -> Result<u32, String> {
     if let Some(code) = parse_u64(text) {
         return u32::try_from(code).map_err(|_| format!("{text} is wider than an IOCTL code"));
     }
@@ -113,7 +113,7 @@ fn parse_code(text: &str) -> Result<u32, String> {
 pub struct Bytes(pub Vec<u8>);
 
 /// Bytes from hex digits; spaces, `_` and `:` may separate them.
-fn parse_hex(text: &str) -> Result<Bytes, String> {
+pub(super) fn parse_hex(text: &str) -> Result<Bytes, String> {
     let digits: Vec<u8> = text
         .bytes()
         .filter(|byte| !matches!(byte, b' ' | b'_' | b':' | b'\n' | b'\t'))

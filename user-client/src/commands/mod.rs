@@ -12,6 +12,7 @@ mod kernel_event;
 mod names;
 mod open_as_me;
 mod plant;
+mod probe;
 mod script;
 mod selftest;
 
@@ -65,6 +66,7 @@ fn run_line(command: &Command, device: &dyn Transport, width: usize) -> Result<R
         Command::Selftest(args) => Rendered::of(&selftest::run(device, args)?, width),
         Command::Bench(args) => Rendered::of(&bench::run(device, args)?, width),
         Command::Ioctl(args) => Rendered::of(&ioctl::run(device, args)?, width),
+        Command::Probe(args) => Rendered::of(&probe::run(device, args)?, width),
         Command::Handles => Rendered::of(&handles::run(device)?, width),
         Command::Names => Rendered::of(&names::run(device)?, width),
         Command::Script { .. }

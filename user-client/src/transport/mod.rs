@@ -90,6 +90,29 @@ pub struct Fixture {
     pub content: &'static [u8],
 }
 
+/// A stop the model's verifier recorded where Driver Verifier would bug check.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct VerifierStop {
+    /// The bug check code (0xC4, ...).
+    pub code: u32,
+    /// Its name (DRIVER_VERIFIER_DETECTED_VIOLATION, ...).
+    pub name: &'static str,
+    /// The four bug check parameters (the first is the subcode, e.g. 0xF6).
+    pub params: [u64; 4],
+    /// What happened, in words.
+    pub message: String,
+}
+
+impl std::fmt::Display for VerifierStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({:#X}) {:#X}: {}",
+            self.name, self.code, self.params[0], self.message
+        )
+    }
+}
+
 /// What the readable fixture holds.
 pub const READABLE_CONTENT: &[u8] = b"handleguard: a file the user may read\n";
 
@@ -251,6 +274,13 @@ pub trait Transport {
     /// What this transport can add to a failure of `op` with `status` (where to look, what
     /// exists instead).
     fn hint(&self, op: Op, status: Status) -> Option<String>;
+    /// From now on, verifier stops are kept for [`Self::take_verifier_stops`] instead of
+    /// ending hgctl (the model; on Windows a stop is a bug check, and this does nothing).
+    fn hold_verifier_stops(&self) {}
+    /// The verifier stops held since the last call (always none on Windows).
+    fn take_verifier_stops(&self) -> Vec<VerifierStop> {
+        Vec::new()
+    }
 }
 
 impl Outcome {

@@ -5,7 +5,7 @@
 //! wait of 49 days takes no longer than one of a millisecond.
 use super::{
     Fixture, Forward, HandleRow, NameRow, Outcome, Pended, Pipe, ProcessRow, READABLE_CONTENT,
-    Reply, Transport,
+    Reply, Transport, VerifierStop,
 };
 use crate::explain::{Op, explain_for};
 use crate::failure::Failure;
@@ -29,25 +29,34 @@ struct Machine {
     hgctl: Process,
     other: Process,
     shut_down: Cell<bool>,
+    /// The deliberately vulnerable twin driver is loaded beside handleguard.
+    twin: bool,
     /// The number in the name of the next pipe a scenario makes.
     next_pipe: Cell<u32>,
 }
 
 impl Machine {
     /// Ends both processes (their handles close, their opens of the device are cleaned up)
-    /// and unloads the driver; the model's leak report if the driver left anything behind.
+    /// and unloads the drivers (the twin first); the model's leak report if a driver left
+    /// anything behind.
     fn shut_down(&self) -> Result<(), String> {
         if self.shut_down.replace(true) {
             return Ok(());
         }
         self.hgctl.exit();
         self.other.exit();
-        self.kernel.unload_driver().map_err(|report| {
+        let failed = |report: ntmodel::LeakReport| {
             format!(
                 "the model kernel's unload check failed (a driver bug):\n{}",
                 report.to_string().trim_end()
             )
-        })
+        };
+        if self.twin {
+            self.kernel
+                .unload_driver_as(handleguard_twin::SERVICE)
+                .map_err(failed)?;
+        }
+        self.kernel.unload_driver_as(SERVICE).map_err(failed)
     }
 }
 
@@ -57,6 +66,9 @@ impl Drop for Machine {
     }
 }
 
+/// The service handleguard loads as.
+const SERVICE: &str = "handleguard";
+
 /// An open of the device in the model.
 pub struct ModelDevice {
     machine: Rc<Machine>,
@@ -65,11 +77,12 @@ pub struct ModelDevice {
 }
 
 impl ModelDevice {
-    /// Boots a model kernel, loads the driver and opens `path` as `USER`.
+    /// Boots a model kernel, loads the driver (and with `twin` the deliberately vulnerable
+    /// twin beside it, `\\.\HandleGuardTwin`) and opens `path` as `USER`.
     ///
     /// # Errors
-    /// When the driver fails to load or the device does not open (with the open's status).
-    pub fn boot(path: &str) -> Result<Self, Failure> {
+    /// When a driver fails to load or the device does not open (with the status).
+    pub fn boot(path: &str, twin: bool) -> Result<Self, Failure> {
         let kernel = Kernel::new();
         kernel.add_file(
             READABLE,
@@ -81,18 +94,31 @@ impl ModelDevice {
             b"root only\n",
             &FileSecurity::readable_by(&["root"]).owned_by("root"),
         );
-        let loaded = kernel.load_driver(handleguard::DriverEntry);
+        let loaded = kernel.load_driver_as(SERVICE, handleguard::DriverEntry);
         if loaded != nt::STATUS_SUCCESS {
             let mut failure =
                 Failure::new(format!("DriverEntry failed: {}", status::explain(loaded)));
             failure.status = Some(loaded);
             return Err(failure);
         }
+        if twin {
+            let loaded =
+                kernel.load_driver_as(handleguard_twin::SERVICE, handleguard_twin::DriverEntry);
+            if loaded != nt::STATUS_SUCCESS {
+                let mut failure = Failure::new(format!(
+                    "the twin's DriverEntry failed: {}",
+                    status::explain(loaded)
+                ));
+                failure.status = Some(loaded);
+                return Err(failure);
+            }
+        }
         let machine = Rc::new(Machine {
             hgctl: kernel.create_process("hgctl.exe", User::new(USER)),
             other: kernel.create_process("other.exe", User::new("someone-else")),
             kernel,
             shut_down: Cell::new(false),
+            twin,
             next_pipe: Cell::new(0),
         });
         if path.is_empty() {
@@ -378,5 +404,23 @@ impl Transport for ModelDevice {
 
     fn hint(&self, op: Op, status: Status) -> Option<String> {
         names::hint(&self.machine.kernel, op, status)
+    }
+
+    fn hold_verifier_stops(&self) {
+        self.machine.kernel.hold_verifier_stops(true);
+    }
+
+    fn take_verifier_stops(&self) -> Vec<VerifierStop> {
+        self.machine
+            .kernel
+            .take_verifier_stops()
+            .into_iter()
+            .map(|stop| VerifierStop {
+                code: stop.code,
+                name: stop.name(),
+                params: stop.params,
+                message: stop.message,
+            })
+            .collect()
     }
 }
