@@ -26,6 +26,11 @@ pub struct Cli {
     /// vulnerable test driver (\\.\HandleGuardTwin) for `hgctl probe` to find mistakes in.
     #[arg(long, global = true, value_enum, value_name = "DRIVER")]
     pub model_driver: Option<ModelDriver>,
+    /// On the model, print to standard error after each request every kernel call the
+    /// driver made for it, with its arguments and result, its DbgPrint lines and any verifier
+    /// stop (Windows cannot show these to user mode: there `hgctl ioctl` shows the bytes).
+    #[arg(long, global = true)]
+    pub trace: bool,
     #[command(subcommand)]
     pub command: Command,
 }

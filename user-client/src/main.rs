@@ -68,6 +68,11 @@ impl Device {
 fn connect(cli: &Cli) -> Result<Device, Failure> {
     #[cfg(windows)]
     {
+        if cli.trace {
+            return Err(Failure::usage(
+                "--trace: on Windows user mode cannot see the kernel calls a driver makes; `hgctl ioctl` shows each request's code, input and output bytes, Information and status, and Driver Verifier reports what the model's verifier would",
+            ));
+        }
         if cli.model_driver.is_some() {
             return Err(Failure::usage(
                 "--model-driver: the model transport is built only off Windows; on Windows probe your own installed driver with --device",
@@ -89,6 +94,7 @@ fn connect(cli: &Cli) -> Result<Device, Failure> {
         Ok(Device::Model(transport::model::ModelDevice::boot(
             &cli.device,
             cli.model_driver == Some(cli::ModelDriver::Twin),
+            cli.trace,
         )?))
     }
 }

@@ -11,7 +11,9 @@ use crate::explain::{Op, explain_for};
 use crate::failure::Failure;
 use crate::status::{self, Status};
 use nt_bindings as nt;
-use ntmodel::{EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, PendingIrp, Process, User};
+use ntmodel::{
+    EventKind, FileOpen, FileSecurity, IoOutcome, Kernel, PendingIrp, Process, TraceEvent, User,
+};
 
 mod names;
 use std::cell::Cell;
@@ -33,6 +35,8 @@ struct Machine {
     twin: bool,
     /// The number in the name of the next pipe a scenario makes.
     next_pipe: Cell<u32>,
+    /// `--trace`: what the drivers did is printed after each request.
+    trace: bool,
 }
 
 impl Machine {
@@ -56,7 +60,33 @@ impl Machine {
                 .unload_driver_as(handleguard_twin::SERVICE)
                 .map_err(failed)?;
         }
-        self.kernel.unload_driver_as(SERVICE).map_err(failed)
+        let unloaded = self.kernel.unload_driver_as(SERVICE).map_err(failed);
+        self.show_trace("closes and DriverUnload");
+        unloaded
+    }
+
+    /// With `--trace`, prints to standard error every kernel call a driver made since the
+    /// last time (routine, arguments and result as the model renders them), its `DbgPrint`
+    /// lines and any verifier stop, under the heading `what`.
+    fn show_trace(&self, what: &str) {
+        if !self.trace {
+            return;
+        }
+        let lines: Vec<String> = self
+            .kernel
+            .take_trace()
+            .iter()
+            .filter_map(|event| match event {
+                TraceEvent::Call(call) => call
+                    .driver
+                    .as_ref()
+                    .map(|driver| format!("  [{driver}] {call}")),
+                other => Some(format!("  {other}")),
+            })
+            .collect();
+        if !lines.is_empty() {
+            eprintln!("trace: {what}:\n{}", lines.join("\n"));
+        }
     }
 }
 
@@ -82,8 +112,9 @@ impl ModelDevice {
     ///
     /// # Errors
     /// When a driver fails to load or the device does not open (with the status).
-    pub fn boot(path: &str, twin: bool) -> Result<Self, Failure> {
+    pub fn boot(path: &str, twin: bool, trace: bool) -> Result<Self, Failure> {
         let kernel = Kernel::new();
+        kernel.set_trace(trace);
         kernel.add_file(
             READABLE,
             READABLE_CONTENT,
@@ -120,13 +151,16 @@ impl ModelDevice {
             shut_down: Cell::new(false),
             twin,
             next_pipe: Cell::new(0),
+            trace,
         });
+        machine.show_trace("DriverEntry");
         if path.is_empty() {
             return Err(Failure::usage("--device: the path is empty"));
         }
         let opened = machine
             .hgctl
             .open(path, nt::GENERIC_READ | nt::GENERIC_WRITE);
+        machine.show_trace(&format!("open of {path}"));
         let mut device = Self {
             machine,
             path: path.to_string(),
@@ -204,8 +238,9 @@ impl Pended for ModelPended {
         let waited = kernel.advance_until(timeout_ms, || {
             reply = self.poll();
             reply.is_some()
-        })?;
-        reply.map(|reply| (reply, waited))
+        });
+        self.machine.show_trace("timers and DPCs while waiting");
+        reply.zip(waited)
     }
 
     fn cancel(&mut self) {
@@ -231,6 +266,8 @@ impl Transport for ModelDevice {
             .machine
             .hgctl
             .ioctl(self.device, code, input, output_len);
+        self.machine
+            .show_trace(&format!("IOCTL {code:#010x}, {} bytes in", input.len()));
         reply_of(outcome, &self.machine)
     }
 
@@ -249,6 +286,10 @@ impl Transport for ModelDevice {
             }
             Forward::KernelMode => hgctl.ioctl_from_kernel(self.device, code, input, output_len),
         };
+        self.machine.show_trace(&format!(
+            "IOCTL {code:#010x} ({how:?}), {} bytes in",
+            input.len()
+        ));
         Some(reply_of(outcome, &self.machine))
     }
 

@@ -319,3 +319,43 @@ fn completions_are_printed_for_each_shell() {
     );
     misused(&["completions", "tcsh"]);
 }
+
+#[test]
+fn trace_shows_every_kernel_call_the_driver_made_for_a_request() {
+    let output = hgctl(&["--trace", "event", "--without-modify-state"]);
+    assert_eq!(output.status.code(), Some(1));
+    let trace = stderr(&output);
+    let request = trace
+        .split("trace: IOCTL 0x0022a004, 16 bytes in:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no trace of REGISTER_EVENT:\n{trace}"));
+    let calls: Vec<&str> = request
+        .lines()
+        .take_while(|line| line.starts_with("  "))
+        .collect();
+    assert!(
+        calls.iter().any(|call| call.starts_with("  [handleguard] ObReferenceObjectByHandle(")
+            && call.ends_with(
+                ", SYNCHRONIZE|EVENT_MODIFY_STATE, ExEventObjectType, UserMode) -> STATUS_ACCESS_DENIED"
+            )),
+        "{trace}"
+    );
+    assert!(
+        calls
+            .last()
+            .is_some_and(|call| call.starts_with("  [handleguard] IofCompleteRequest(")),
+        "{trace}"
+    );
+    assert!(trace.contains("trace: DriverEntry:\n"), "{trace}");
+    assert!(
+        trace.contains("  DbgPrint: handleguard: loaded: 64 registrations per open"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("trace: closes and DriverUnload:\n"),
+        "{trace}"
+    );
+    // Without --trace, nothing of it.
+    let quiet = hgctl(&["event", "--without-modify-state"]);
+    assert!(!stderr(&quiet).contains("trace:"), "{}", stderr(&quiet));
+}
