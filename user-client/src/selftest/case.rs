@@ -2,7 +2,7 @@
 use crate::status::Status;
 use crate::transport::Transport;
 
-/// How the Wine profile treats a case (WINE-SMOKE.md: Wine 8's ntoskrnl has no UserMode
+/// How the Wine profile treats a case (Wine 8's ntoskrnl has no UserMode
 /// ObReferenceObjectByHandle and runs the driver in winedevice.exe, not the caller's process).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WineRule {
