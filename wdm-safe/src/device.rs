@@ -3,8 +3,8 @@
 //! Microsoft's guidance for a named device of a non-PnP driver is `IoCreateDeviceSecure`
 //! with an SDDL string and a class GUID. Its implementation (`WdmlibIoCreateDeviceSecure`)
 //! lives in the WDK's static library wdmsec.lib, which the Linux cross build cannot link, so
-//! both backends do what it does: `IoCreateDevice`, then `ObSetSecurityObjectByPointer` with
-//! the same DACL, before `DO_DEVICE_INITIALIZING` is cleared (no open can see the default
+//! both backends get the same result another documented way: `IoCreateDevice`, then
+//! `ObSetSecurityObjectByPointer` with the same DACL, before `DO_DEVICE_INITIALIZING` is cleared (no open can see the default
 //! DACL in between). Where the kernel itself exports `IoCreateDeviceSecure` (Wine does, and
 //! stubs `ObSetSecurityObjectByPointer` out), that export is used with the SDDL form.
 use crate::ffi;
