@@ -16,8 +16,8 @@
 //! `FILE_READ_DATA | SYNCHRONIZE` only and is checked against the caller's token
 //! (`OBJ_FORCE_ACCESS_CHECK`, `IO_FORCE_ACCESS_CHECK`): the handle proved the caller had read
 //! access once, the check proves it may open the file now, so the driver reads no file the
-//! caller could not open itself. Of files, only synchronous file objects are accepted, as
-//! before: an asynchronous one is refused with `STATUS_INVALID_PARAMETER`.
+//! caller could not open itself. Of files, only synchronous file objects are accepted:
+//! an asynchronous one is refused with `STATUS_INVALID_PARAMETER`.
 //!
 //! Open-as-caller: the path is a `RequestorPath`, which the layer opens only with
 //! `OBJ_KERNEL_HANDLE | OBJ_FORCE_ACCESS_CHECK` and `IO_FORCE_ACCESS_CHECK` in the caller's
